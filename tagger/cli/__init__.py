@@ -1,0 +1,1 @@
+"""The ``tagger`` command line: thin wrappers over the Python API."""

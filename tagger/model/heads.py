@@ -1,0 +1,88 @@
+"""Linear heads: one per task, on the shared features.
+
+A head is plain data (weights, biases, tags, thresholds), so it saves as
+arrays and loads without running code from the file. Training uses
+scikit-learn's ``LogisticRegression``; prediction is one matrix product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+
+from ..labels.schema import Task
+
+__all__ = ["LinearHead", "fit_head", "scores_to_probabilities"]
+
+
+@dataclass
+class LinearHead:
+    """Weights of one task. ``coef`` is (n_tags, n_features); thresholds only for multi-label tasks."""
+
+    task: Task
+    coef: np.ndarray
+    intercept: np.ndarray
+    thresholds: np.ndarray | None = None
+
+    def decision(self, features: sparse.csr_matrix) -> np.ndarray:
+        return np.asarray(features @ self.coef.T) + self.intercept
+
+    def probabilities(self, features: sparse.csr_matrix) -> np.ndarray:
+        return scores_to_probabilities(self.decision(features), self.task.multi_label)
+
+    def decide(self, probabilities: np.ndarray) -> np.ndarray:
+        """Tag indicator matrix (multi-label) or tag index per row (single-label)."""
+        if self.task.multi_label:
+            return probabilities >= self.thresholds
+        return probabilities.argmax(axis=1)
+
+
+def scores_to_probabilities(scores: np.ndarray, multi_label: bool) -> np.ndarray:
+    if multi_label:
+        return 1.0 / (1.0 + np.exp(-scores))
+    scores = scores - scores.max(axis=1, keepdims=True)
+    exp = np.exp(scores)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _logistic(c: float, seed: int) -> LogisticRegression:
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=seed)
+
+
+def fit_head(task: Task, features: sparse.csr_matrix, targets: np.ndarray, c: float, seed: int = 0) -> LinearHead:
+    """Fit a task's weights.
+
+    ``targets``: an (n, n_tags) 0/1 matrix for a multi-label task, else tag indexes.
+    Multi-label thresholds start at 0.5; training replaces them with tuned ones.
+    """
+    n_features = features.shape[1]
+    n_tags = len(task.tags)
+    coef = np.zeros((n_tags, n_features), dtype=np.float32)
+    intercept = np.zeros(n_tags, dtype=np.float32)
+    if task.multi_label:
+        for j in range(n_tags):
+            column = targets[:, j]
+            if column.min() == column.max():  # a tag always or never present in this fold
+                intercept[j] = 10.0 if column[0] else -10.0
+                continue
+            model = _logistic(c, seed).fit(features, column)
+            coef[j], intercept[j] = model.coef_[0], model.intercept_[0]
+        return LinearHead(task, coef, intercept, np.full(n_tags, 0.5, dtype=np.float32))
+    present = np.unique(targets)
+    if len(present) == 1:
+        intercept[:] = -10.0
+        intercept[present[0]] = 10.0
+        return LinearHead(task, coef, intercept)
+    model = _logistic(c, seed).fit(features, targets)
+    classes = model.classes_
+    if len(classes) == 2:  # sklearn keeps one row for two classes: p(1) = sigmoid(w.x + b)
+        coef[classes[1]], intercept[classes[1]] = model.coef_[0], model.intercept_[0]
+    else:
+        coef[classes], intercept[classes] = model.coef_, model.intercept_
+    # Tags absent from this fold's training data can never win.
+    absent = np.setdiff1d(np.arange(n_tags), classes)
+    intercept[absent] = -30.0
+    return LinearHead(task, coef, intercept)

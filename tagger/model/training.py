@@ -1,0 +1,256 @@
+"""Training: label files in, a model directory out, with cross-validated scores.
+
+Cross-validation folds group paragraphs by article, so no article sits on both
+sides of a fold; seeds are fixed, so the same labels give the same model.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import f1_score, precision_recall_fscore_support
+from sklearn.model_selection import GroupKFold
+
+from ..labels.files import LabelSet, read_labels
+from ..labels.schema import Schema, Task
+from .aggregate import fit_article_rules
+from .features import FeatureSettings, build_vectorizer
+from .heads import LinearHead, fit_head
+from .tagger import Tagger
+
+__all__ = ["TrainingSettings", "cross_validate", "fit_model", "score_task", "task_targets", "train"]
+
+_THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """Training options; saved in the model's ``meta.json``."""
+
+    features: FeatureSettings = field(default_factory=FeatureSettings)
+    #: Inverse regularisation strengths tried per task; the best on grouped CV is kept.
+    c_grid: tuple[float, ...] = (1.0, 4.0, 16.0)
+    folds: int = 5
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.folds < 2:
+            raise ValueError(f"folds must be at least 2, got {self.folds}")
+        if not self.c_grid or min(self.c_grid) <= 0:
+            raise ValueError(f"c_grid must hold positive numbers, got {self.c_grid}")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["c_grid"] = list(self.c_grid)
+        return data
+
+
+def task_targets(task: Task, values: list[Any]) -> np.ndarray:
+    """Labels as arrays: an (n, n_tags) 0/1 matrix for multi-label, tag indexes otherwise."""
+    tags = task.tag_names
+    if task.multi_label:
+        matrix = np.zeros((len(values), len(tags)), dtype=np.int8)
+        for i, row in enumerate(values):
+            for tag in row:
+                matrix[i, tags.index(tag)] = 1
+        return matrix
+    return np.array([tags.index(v) for v in values], dtype=np.int64)
+
+
+def best_thresholds(truth: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """Per tag, the probability threshold with the best F1 on out-of-fold predictions."""
+    chosen = np.empty(truth.shape[1], dtype=np.float32)
+    for j in range(truth.shape[1]):
+        scores = [f1_score(truth[:, j], probs[:, j] >= t, zero_division=0.0) for t in _THRESHOLD_GRID]
+        # Among equally good thresholds, the one nearest 0.5 generalises best.
+        best = max(scores)
+        candidates = [t for t, s in zip(_THRESHOLD_GRID, scores) if s >= best - 1e-9]
+        chosen[j] = min(candidates, key=lambda t: abs(t - 0.5))
+    return chosen
+
+
+def score_task(task: Task, truth: np.ndarray, predicted: np.ndarray) -> dict[str, Any]:
+    """Per-tag precision, recall, F1 and support, micro and macro F1, and accuracy for single-label."""
+    labels = list(range(len(task.tags)))
+    if task.multi_label:
+        p, r, f, s = precision_recall_fscore_support(truth, predicted, zero_division=0.0)
+        micro = f1_score(truth, predicted, average="micro", zero_division=0.0)
+        macro = f1_score(truth, predicted, average="macro", zero_division=0.0)
+        extra: dict[str, float] = {}
+    else:
+        p, r, f, s = precision_recall_fscore_support(truth, predicted, labels=labels, zero_division=0.0)
+        micro = f1_score(truth, predicted, labels=labels, average="micro", zero_division=0.0)
+        macro = f1_score(truth, predicted, labels=labels, average="macro", zero_division=0.0)
+        extra = {"accuracy": round(float(np.mean(truth == predicted)), 4)}
+    per_tag = {
+        tag: {
+            "precision": round(float(p[j]), 4),
+            "recall": round(float(r[j]), 4),
+            "f1": round(float(f[j]), 4),
+            "support": int(s[j]),
+        }
+        for j, tag in enumerate(task.tag_names)
+    }
+    return {"per_tag": per_tag, "micro_f1": round(float(micro), 4), "macro_f1": round(float(macro), 4), **extra}
+
+
+def _decide(task: Task, probs: np.ndarray, thresholds: np.ndarray | None) -> np.ndarray:
+    return (probs >= thresholds).astype(np.int8) if task.multi_label else probs.argmax(axis=1)
+
+
+def _headline_score(task: Task, truth: np.ndarray, probs: np.ndarray) -> float:
+    """The number CV maximises when choosing C: micro-F1 (multi-label) or macro-F1."""
+    if task.multi_label:
+        decided = _decide(task, probs, best_thresholds(truth, probs))
+        return float(f1_score(truth, decided, average="micro", zero_division=0.0))
+    return float(f1_score(truth, probs.argmax(axis=1), average="macro", zero_division=0.0))
+
+
+@dataclass
+class CrossValidation:
+    """Out-of-fold probabilities and what was chosen from them."""
+
+    probabilities: dict[str, np.ndarray]
+    chosen_c: dict[str, float]
+    thresholds: dict[str, np.ndarray | None]
+    scores: dict[str, Any]
+
+
+def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidation:
+    """Grouped K-fold over articles: out-of-fold probabilities for every task and every C."""
+    schema = labels.schema
+    frame = labels.paragraphs
+    texts = frame["text"].tolist()
+    groups = frame["article"].to_numpy()
+    targets = {t.name: task_targets(t, frame[t.name].tolist()) for t in schema.tasks}
+    n_folds = min(settings.folds, len(set(groups)))
+    if n_folds < 2:
+        raise ValueError("cross-validation needs paragraphs from at least two articles")
+    oof = {
+        (t.name, c): np.zeros((len(texts), len(t.tags)), dtype=np.float32)
+        for t in schema.tasks
+        for c in settings.c_grid
+    }
+    for train_rows, test_rows in GroupKFold(n_splits=n_folds).split(texts, groups=groups):
+        vectorizer = build_vectorizer(settings.features)
+        x_train = vectorizer.fit_transform([texts[i] for i in train_rows])
+        x_test = vectorizer.transform([texts[i] for i in test_rows])
+        for task in schema.tasks:
+            for c in settings.c_grid:
+                head = fit_head(task, x_train, targets[task.name][train_rows], c, settings.seed)
+                oof[task.name, c][test_rows] = head.probabilities(x_test)
+    chosen_c, probabilities, thresholds, scores = {}, {}, {}, {}
+    for task in schema.tasks:
+        truth = targets[task.name]
+        ranked = [(_headline_score(task, truth, oof[task.name, c]), -c, c) for c in settings.c_grid]
+        c = max(ranked)[2]
+        chosen_c[task.name] = c
+        probabilities[task.name] = oof[task.name, c]
+        thresholds[task.name] = best_thresholds(truth, oof[task.name, c]) if task.multi_label else None
+        decided = _decide(task, oof[task.name, c], thresholds[task.name])
+        scores[task.name] = score_task(task, truth, decided)
+    return CrossValidation(probabilities, chosen_c, thresholds, scores)
+
+
+def _article_truth(labels: LabelSet, schema: Schema) -> tuple[list[np.ndarray], dict[str, np.ndarray], list[str]]:
+    rows_of = labels.paragraphs.groupby("article", sort=False).indices
+    articles = [a for a in labels.articles["article"] if a in rows_of]
+    groups = [rows_of[a] for a in articles]
+    indexed = labels.articles.set_index("article")
+    truth = {}
+    for task in schema.tasks:
+        values = indexed.loc[articles, task.name].tolist()
+        matrix = task_targets(task, values)
+        truth[task.name] = matrix if task.multi_label else np.eye(len(task.tags), dtype=np.int8)[matrix]
+    return groups, truth, articles
+
+
+def fit_model(labels: LabelSet, settings: TrainingSettings | None = None, *, verbose: bool = False) -> Tagger:
+    """Cross-validate, choose C, thresholds and article rules, then fit on every label."""
+    settings = settings or TrainingSettings()
+    schema = labels.schema
+    cv = cross_validate(labels, settings)
+    frame = labels.paragraphs
+    meta: dict[str, Any] = {"cv_scores": {"paragraph": cv.scores}}
+
+    from .aggregate import ArticleRules
+
+    rules = ArticleRules()
+    if len(labels.articles):
+        groups, truth, _ = _article_truth(labels, schema)
+        decided = {t.name: _decide(t, cv.probabilities[t.name], cv.thresholds[t.name]) for t in schema.tasks}
+        rules = fit_article_rules(schema, groups, decided, cv.probabilities, truth)
+        article_scores = {}
+        for task in schema.tasks:
+            predicted = np.array(
+                [
+                    rules.article_tags(
+                        task.name, task.multi_label, decided[task.name][g], cv.probabilities[task.name][g]
+                    )
+                    for g in groups
+                ]
+            )
+            guess = predicted.astype(np.int8) if task.multi_label else predicted.argmax(axis=1)
+            want = truth[task.name] if task.multi_label else truth[task.name].argmax(axis=1)
+            article_scores[task.name] = score_task(task, want, guess)
+        meta["cv_scores"]["article"] = article_scores
+
+    vectorizer = build_vectorizer(settings.features)
+    features = vectorizer.fit_transform(frame["text"].tolist())
+    heads: dict[str, LinearHead] = {}
+    for task in schema.tasks:
+        head = fit_head(
+            task, features, task_targets(task, frame[task.name].tolist()), cv.chosen_c[task.name], settings.seed
+        )
+        if task.multi_label:
+            head.thresholds = cv.thresholds[task.name]
+        heads[task.name] = head
+    meta.update(
+        {
+            "training": {**settings.to_dict(), "chosen_c": cv.chosen_c},
+            "label_counts": _label_counts(labels),
+            "label_files": labels.files,
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        }
+    )
+    return Tagger(schema, settings.features, vectorizer, heads, rules, meta)
+
+
+def _label_counts(labels: LabelSet) -> dict[str, Any]:
+    counts: dict[str, Any] = {
+        "paragraphs": len(labels.paragraphs),
+        "articles": int(labels.paragraphs["article"].nunique()),
+        "article_labels": len(labels.articles),
+    }
+    for task in labels.schema.tasks:
+        column = labels.paragraphs[task.name]
+        if task.multi_label:
+            counts[task.name] = {tag: int(sum(tag in v for v in column)) for tag in task.tag_names}
+            counts[task.name]["(none)"] = int(sum(len(v) == 0 for v in column))
+        else:
+            counts[task.name] = {tag: int((column == tag).sum()) for tag in task.tag_names}
+    return counts
+
+
+def train(
+    labels_dir: str | Path = "labels",
+    output: str | Path | None = None,
+    settings: TrainingSettings | None = None,
+) -> Tagger:
+    """Train a model from a labels folder; write it to ``output`` when given.
+
+    The label files are validated first: any problem raises
+    :class:`~tagger.errors.LabelError` and nothing is written.
+
+    >>> model = tagger.train("labels", "models/mine")  # doctest: +SKIP
+    >>> model.meta["cv_scores"]["paragraph"]["topic"]["micro_f1"]  # doctest: +SKIP
+    """
+    labels = read_labels(labels_dir)
+    model = fit_model(labels, settings)
+    if output is not None:
+        model.save(output)
+    return model

@@ -1,0 +1,200 @@
+"""Model directories: ``meta.json`` plus one ``weights-<digest>.npz`` of plain arrays.
+
+Safety: nothing in a model directory is code. ``meta.json`` is JSON; the weights
+are numeric and string arrays read with ``numpy.load(allow_pickle=False)``, and
+their SHA-256 must match the one in ``meta.json``, so a tampered or foreign file
+is refused before it is parsed.
+
+Atomicity: the weights go to a new file named by their digest, then
+``meta.json`` is replaced in one ``os.replace``. A crash at any point leaves
+either the old ``meta.json`` with the old weights or the new with the new.
+
+Format versions: ``FORMAT_VERSION`` is bumped whenever the arrays or the meta
+fields change meaning; ``load_model`` refuses versions it does not know, and a
+test loads a model of every supported version.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import io
+import json
+import os
+import platform
+import re
+import tempfile
+import warnings
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .._version import __version__
+from ..errors import ModelError, ModelVersionWarning, SchemaError
+from ..labels.schema import Schema
+from ..model.aggregate import ArticleRules
+from ..model.features import FeatureSettings, restore_vectorizer, vocabulary_in_order
+from ..model.heads import LinearHead
+
+if TYPE_CHECKING:
+    from ..model.tagger import Tagger
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "read_meta", "save_model"]
+
+FORMAT = "tagger-model"
+FORMAT_VERSION = 1
+SUPPORTED_VERSIONS = (1,)
+META_FILE = "meta.json"
+_WEIGHTS_NAME = re.compile(r"^weights-[0-9a-f]{16}\.npz$")
+_LIBRARIES = ("scikit-learn", "numpy", "scipy", "nltk")
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version(), "tagger": __version__}
+    for name in _LIBRARIES:
+        versions[name] = metadata.version(name)
+    return versions
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _weights_bytes(model: Tagger) -> bytes:
+    arrays: dict[str, np.ndarray] = {
+        "vocabulary": np.array(vocabulary_in_order(model.vectorizer), dtype=str),
+        "idf": np.asarray(model.vectorizer.idf_, dtype=np.float64),
+    }
+    for name, head in model.heads.items():
+        arrays[f"{name}.coef"] = head.coef.astype(np.float32)
+        arrays[f"{name}.intercept"] = head.intercept.astype(np.float32)
+        if head.thresholds is not None:
+            arrays[f"{name}.thresholds"] = head.thresholds.astype(np.float32)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def save_model(model: Tagger, path: str | Path) -> Path:
+    """Write ``model`` to the directory ``path`` (created if needed), atomically."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    weights = _weights_bytes(model)
+    digest = hashlib.sha256(weights).hexdigest()
+    weights_name = f"weights-{digest[:16]}.npz"
+    meta = {
+        **model.meta,
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "model_id": f"{model.schema.name}-{digest[:12]}",
+        "created": model.meta.get("created") or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "library_versions": model.meta.get("library_versions") or library_versions(),
+        "schema": model.schema.to_dict(),
+        "features": model.features.to_dict(),
+        "article_rules": model.rules.to_dict(),
+        "weights_file": weights_name,
+        "weights_sha256": digest,
+    }
+    _atomic_write(path / weights_name, weights)
+    _atomic_write(path / META_FILE, (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    for stale in path.glob("weights-*.npz"):
+        if stale.name != weights_name:
+            stale.unlink(missing_ok=True)
+    model.meta = meta
+    return path
+
+
+def read_meta(path: str | Path) -> dict[str, Any]:
+    """The checked ``meta.json`` of a model directory."""
+    path = Path(path)
+    meta_path = path / META_FILE
+    if not path.is_dir():
+        raise ModelError(f"{path}: no such model directory (train one with `tagger train`)")
+    if not meta_path.is_file():
+        raise ModelError(f"{path}: not a tagger model: no {META_FILE} (train one with `tagger train`)")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{meta_path}: not a tagger model: unreadable JSON ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ModelError(f"{meta_path}: not a tagger model (format is not {FORMAT!r})")
+    version = meta.get("format_version")
+    if version not in SUPPORTED_VERSIONS:
+        raise ModelError(
+            f"{meta_path}: model format version {version!r} is not supported by tagger "
+            f"{__version__} (supported: {SUPPORTED_VERSIONS}); upgrade tagger or retrain "
+            "with `tagger train`"
+        )
+    return meta
+
+
+def _check_versions(meta: dict[str, Any], path: Path) -> None:
+    trained = meta.get("library_versions", {}).get("scikit-learn")
+    here = metadata.version("scikit-learn")
+    if trained != here:
+        warnings.warn(
+            f"{path}: model trained with scikit-learn {trained}, running {here}; predictions may "
+            f"differ slightly. Retrain with `tagger train LABELS_DIR -o {path}`.",
+            ModelVersionWarning,
+            stacklevel=4,
+        )
+
+
+def load_model(path: str | Path, expected_schema: Schema | None = None) -> Tagger:
+    """Load a model directory without running any code from it."""
+    from ..model.tagger import Tagger
+
+    path = Path(path)
+    meta = read_meta(path)
+    weights_name = str(meta.get("weights_file", ""))
+    if not _WEIGHTS_NAME.match(weights_name):
+        raise ModelError(f"{path / META_FILE}: bad weights_file {weights_name!r}")
+    weights_path = path / weights_name
+    try:
+        data = weights_path.read_bytes()
+    except OSError as exc:
+        raise ModelError(
+            f"{weights_path}: cannot read the weights ({exc.strerror}); retrain with `tagger train`"
+        ) from None
+    if hashlib.sha256(data).hexdigest() != meta.get("weights_sha256"):
+        raise ModelError(
+            f"{weights_path}: SHA-256 does not match meta.json: the file was changed or "
+            "replaced; refusing to load it. Retrain with `tagger train`."
+        )
+    try:
+        schema = Schema.from_dict(meta.get("schema"), f"{path / META_FILE} schema")
+    except SchemaError as exc:
+        raise ModelError(str(exc)) from None
+    if expected_schema is not None and expected_schema.to_dict()["tasks"] != schema.to_dict()["tasks"]:
+        raise ModelError(f"{path}: the model's schema differs from the labels' schema; retrain with `tagger train`")
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+        features = FeatureSettings(**meta["features"])
+        vocabulary = arrays["vocabulary"].tolist()
+        vectorizer = restore_vectorizer(features, vocabulary, arrays["idf"])
+        heads = {}
+        for task in schema.tasks:
+            coef, intercept = arrays[f"{task.name}.coef"], arrays[f"{task.name}.intercept"]
+            thresholds = arrays.get(f"{task.name}.thresholds")
+            if coef.shape != (len(task.tags), len(vocabulary)) or intercept.shape != (len(task.tags),):
+                raise ValueError(f"weights of task {task.name!r} have the wrong shape")
+            if task.multi_label and (thresholds is None or thresholds.shape != (len(task.tags),)):
+                raise ValueError(f"thresholds of task {task.name!r} are missing")
+            heads[task.name] = LinearHead(task, coef, intercept, thresholds)
+        rules = ArticleRules.from_dict(meta.get("article_rules", {}))
+    except (KeyError, TypeError, ValueError, OSError) as exc:
+        raise ModelError(f"{path}: damaged or foreign model ({exc}); retrain with `tagger train`") from None
+    _check_versions(meta, path)
+    return Tagger(schema, features, vectorizer, heads, rules, meta)
