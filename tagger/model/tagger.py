@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ..labels.schema import Schema
-from ..text.segment import Segment, split_paragraphs
+from ..text.segment import split_paragraphs
 from .aggregate import ArticleRules
 from .features import FeatureSettings
 from .heads import LinearHead, scores_to_probabilities
@@ -116,49 +116,46 @@ class Tagger:
         """Tag many articles at once, vectorised across all their paragraphs."""
         texts = [_check_text(t, i) for i, t in enumerate(texts)]
         segments = [split_paragraphs(t) for t in texts]
-        flat = [s.text for segs in segments for s in segs]
-        probs = self.paragraph_probabilities(flat)
+        probs = self.paragraph_probabilities([s.text for segs in segments for s in segs])
         decided = {name: self._decide(name, p) for name, p in probs.items()}
+        # Python objects for every paragraph at once: per-row numpy access is the slow part.
+        row_tags = {n: self._row_tags(n, d) for n, d in decided.items()}
+        row_scores = {n: self._row_scores(n, p) for n, p in probs.items()}
+        names = self.schema.task_names
         results: list[Any] = []
         offset = 0
         for segs in segments:
+            paragraphs = [
+                ParagraphResult(
+                    index=i,
+                    text=seg.text,
+                    span=(seg.start, seg.end),
+                    tags={n: row_tags[n][offset + i] for n in names},
+                    scores={n: row_scores[n][offset + i] for n in names},
+                )
+                for i, seg in enumerate(segs)
+            ]
             rows = slice(offset, offset + len(segs))
             offset += len(segs)
-            paragraphs = self._paragraph_results(
-                segs, {n: p[rows] for n, p in probs.items()}, {n: d[rows] for n, d in decided.items()}
-            )
             if level == "paragraph":
                 results.append(paragraphs)
             else:
-                results.append(
-                    self._article_result(
-                        paragraphs, {n: p[rows] for n, p in probs.items()}, {n: d[rows] for n, d in decided.items()}
-                    )
-                )
+                article_probs = {n: p[rows] for n, p in probs.items()}
+                article_decided = {n: d[rows] for n, d in decided.items()}
+                results.append(self._article_result(paragraphs, article_probs, article_decided))
         return results
 
-    def _tags(self, name: str, decision: Any) -> str | list[str]:
+    def _row_tags(self, name: str, decided: np.ndarray) -> list[Any]:
+        """Each row's tags: a list of tags (multi-label) or one tag."""
         tags = self.schema[name].tag_names
         if self.schema[name].multi_label:
-            return [tag for tag, on in zip(tags, decision) if on]
-        return tags[int(decision)]
+            return [[t for t, on in zip(tags, row) if on] for row in decided.tolist()]
+        return [tags[i] for i in decided.tolist()]
 
-    def _scores(self, name: str, row: np.ndarray) -> dict[str, float]:
-        return {tag: round(float(p), _DIGITS) for tag, p in zip(self.schema[name].tag_names, row)}
-
-    def _paragraph_results(
-        self, segs: list[Segment], probs: dict[str, np.ndarray], decided: dict[str, np.ndarray]
-    ) -> list[ParagraphResult]:
-        return [
-            ParagraphResult(
-                index=i,
-                text=seg.text,
-                span=(seg.start, seg.end),
-                tags={n: self._tags(n, decided[n][i]) for n in self.schema.task_names},
-                scores={n: self._scores(n, probs[n][i]) for n in self.schema.task_names},
-            )
-            for i, seg in enumerate(segs)
-        ]
+    def _row_scores(self, name: str, probs: np.ndarray) -> list[dict[str, float]]:
+        """Each row's {tag: probability}, rounded for readable output."""
+        tags = self.schema[name].tag_names
+        return [dict(zip(tags, row)) for row in np.round(probs.astype(np.float64), _DIGITS).tolist()]
 
     def _article_result(
         self, paragraphs: list[ParagraphResult], probs: dict[str, np.ndarray], decided: dict[str, np.ndarray]
@@ -176,10 +173,10 @@ class Tagger:
             if task.multi_label:
                 tags[name] = [t for t, flag in zip(task.tag_names, on) if flag]
                 # An article's score for a tag: its most confident paragraph.
-                scores[name] = self._scores(name, probs[name].max(axis=0))
+                scores[name] = self._row_scores(name, probs[name].max(axis=0)[None, :])[0]
             else:
                 tags[name] = task.tag_names[int(np.argmax(on))]
-                scores[name] = self._scores(name, self.rules.article_scores(name, probs[name]))
+                scores[name] = self._row_scores(name, self.rules.article_scores(name, probs[name])[None, :])[0]
         return ArticleResult(tags, scores, paragraphs)
 
     # -- storage ----------------------------------------------------------------------

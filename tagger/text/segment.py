@@ -24,12 +24,8 @@ __all__ = ["Segment", "fold_whitespace", "split_paragraphs"]
 #: Lines longer than this are never taken as part of a hard-wrapped block.
 WRAP_WIDTH = 100
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
-# \s covers tabs, no-break spaces and the other Unicode spaces; U+FEFF is a BOM
-# or zero-width no-break space that editors leave at the start of files.
-_SPACES = re.compile(r"[\s\ufeff]+")
-_LEADING = re.compile(r"[\s\ufeff]*")
-_TRAILING = re.compile(r"[\s\ufeff]*$")
+# str.split() with no argument splits on every Unicode space, no-break spaces
+# included; U+FEFF (a BOM, or a zero-width no-break space) is folded as well.
 _BULLET = re.compile(r"^\s*(?:[-*+•·▪◦‣●■–—]|\d{1,3}[.)])\s+\S")
 # A line "ends a sentence" on terminal punctuation, possibly followed by
 # closing quotes or brackets. Anything else (a word, a comma) ends mid-sentence.
@@ -47,7 +43,7 @@ class Segment:
 
 def fold_whitespace(text: str) -> str:
     """Collapse every run of white space (no-break spaces included) to one space."""
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.replace("\ufeff", " ").split())
 
 
 @dataclass(frozen=True)
@@ -60,17 +56,16 @@ class _Line:
 def _lines(text: str) -> list[_Line | None]:
     """The text's lines with their offsets; ``None`` marks a blank line."""
     lines: list[_Line | None] = []
-    for match in _LINE.finditer(text):
-        raw = match.group().rstrip("\r\n")
-        if not raw and match.start() == len(text):
-            break
-        folded = fold_whitespace(raw)
-        if not folded:
+    offset = 0
+    for raw in text.splitlines(keepends=True):
+        start, offset = offset, offset + len(raw)
+        words = raw.replace("\ufeff", " ").split()
+        if not words:
             lines.append(None)
             continue
-        lead = _LEADING.match(raw).end()
-        trail = _TRAILING.search(raw).start()
-        lines.append(_Line(folded, match.start() + lead, match.start() + trail))
+        content = raw.replace("\ufeff", " ")
+        lead = len(content) - len(content.lstrip())
+        lines.append(_Line(" ".join(words), start + lead, start + len(content.rstrip())))
     return lines
 
 
