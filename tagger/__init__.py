@@ -8,6 +8,8 @@ The whole public API::
     paragraphs = tagger.predict(text, level="paragraph")
     model = tagger.load("models/mine")           # a Tagger with the same methods
     model = tagger.train("labels", "models/mine")
+    rows = tagger.tag_paths(["news/"])           # lazily, one row dict per article (docs/batch.md)
+    df = tagger.predict_frame(df, text_column="body")  # a DataFrame plus tag and score columns
 
 Importing ``tagger`` loads no model and imports no scikit-learn: the default
 model is loaded on first use, once per process.
@@ -42,6 +44,8 @@ __all__ = [
     "default_model_path",
     "load",
     "predict",
+    "predict_frame",
+    "tag_paths",
     "train",
 ]
 
@@ -79,19 +83,21 @@ def _default_model() -> Tagger:
     return _default
 
 
-def predict(text: str | list[str], level: str = "article") -> Any:
+def predict(text: str | list[str], level: str = "article", explain: bool = False) -> Any:
     """Tag an article (str) or a list of articles with the default model.
 
     Returns an :class:`ArticleResult` (``.tags``, ``.scores``, ``.paragraphs``)
     per article, or with ``level="paragraph"`` each article's list of
-    :class:`ParagraphResult`. See :meth:`Tagger.predict`.
+    :class:`ParagraphResult`. ``explain=True`` adds each result's
+    ``explanation``: the terms that pushed each assigned tag's score, with their
+    weights. See :meth:`Tagger.predict`.
 
     >>> import tagger
     >>> result = tagger.predict("BAGHDAD -- Iraqi troops retook the town, the army said.")  # doctest: +SKIP
     >>> result.tags["source_type"]  # doctest: +SKIP
     'official'
     """
-    return _default_model().predict(text, level=level)  # type: ignore[arg-type]
+    return _default_model().predict(text, level=level, explain=explain)  # type: ignore[arg-type]
 
 
 def train(
@@ -119,4 +125,12 @@ def __getattr__(name: str) -> Any:
         from .model.training import TrainingSettings
 
         return TrainingSettings
+    if name == "tag_paths":
+        from .batch.run import tag_paths
+
+        return tag_paths
+    if name == "predict_frame":
+        from .batch.frame import predict_frame
+
+        return predict_frame
     raise AttributeError(f"module 'tagger' has no attribute {name!r}")

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any, Literal, overload
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ..labels.schema import Schema
 from ..text.segment import split_paragraphs
 from .aggregate import ArticleRules
-from .features import FeatureSettings
+from .context import ContextHead
+from .features import FeatureSettings, TextFeatures
 from .heads import LinearHead, scores_to_probabilities
 from .results import ArticleResult, ParagraphResult
 
@@ -44,10 +44,11 @@ class Tagger:
         self,
         schema: Schema,
         features: FeatureSettings,
-        vectorizer: TfidfVectorizer,
+        vectorizer: TextFeatures,
         heads: dict[str, LinearHead],
         rules: ArticleRules,
         meta: dict[str, Any] | None = None,
+        context: dict[str, ContextHead] | None = None,
     ) -> None:
         self.schema = schema
         self.features = features
@@ -55,6 +56,7 @@ class Tagger:
         self.heads = heads
         self.rules = rules
         self.meta = dict(meta or {})
+        self.context = dict(context or {})
         # All tasks' weights side by side: one matrix product scores every task.
         self._coef = np.vstack([heads[t].coef for t in schema.task_names]).T.astype(np.float32)
         self._intercept = np.concatenate([heads[t].intercept for t in schema.task_names])
@@ -67,8 +69,8 @@ class Tagger:
 
     # -- paragraph level ------------------------------------------------------------
 
-    def paragraph_probabilities(self, paragraphs: Sequence[str]) -> dict[str, np.ndarray]:
-        """Each task's (n_paragraphs, n_tags) probabilities for already-split paragraphs."""
+    def first_stage_probabilities(self, paragraphs: Sequence[str]) -> dict[str, np.ndarray]:
+        """Each task's (n, n_tags) probabilities from each paragraph's own words."""
         out = {
             t: np.empty((len(paragraphs), len(self.schema[t].tags)), dtype=np.float32) for t in self.schema.task_names
         }
@@ -81,23 +83,45 @@ class Tagger:
                 )
         return out
 
+    def paragraph_probabilities(
+        self, paragraphs: Sequence[str], groups: Sequence[Any] | np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """Each task's (n_paragraphs, n_tags) probabilities for already-split paragraphs.
+
+        ``groups`` names each paragraph's article (paragraphs of one article
+        consecutive, in order); without it the paragraphs are one article.
+        """
+        probs = self.first_stage_probabilities(paragraphs)
+        if not self.context:
+            return probs
+        groups = np.zeros(len(paragraphs), dtype=np.int64) if groups is None else np.asarray(groups)
+        if len(groups) != len(paragraphs):
+            raise ValueError(f"groups has {len(groups)} entries for {len(paragraphs)} paragraphs")
+        return {
+            name: self.context[name].probabilities(p, groups) if name in self.context else p
+            for name, p in probs.items()
+        }
+
     def _decide(self, name: str, probs: np.ndarray) -> np.ndarray:
         return self.heads[name].decide(probs)
 
     # -- public API -------------------------------------------------------------------
 
     @overload
-    def predict(self, text: str, level: Level = ...) -> ArticleResult | list[ParagraphResult]: ...
+    def predict(self, text: str, level: Level = ..., explain: bool = ...) -> ArticleResult | list[ParagraphResult]: ...
     @overload
-    def predict(self, text: Sequence[str], level: Level = ...) -> list[Any]: ...
+    def predict(self, text: Sequence[str], level: Level = ..., explain: bool = ...) -> list[Any]: ...
 
-    def predict(self, text: str | Sequence[str], level: Level = "article") -> Any:
+    def predict(self, text: str | Sequence[str], level: Level = "article", explain: bool = False) -> Any:
         """Tag one article (a str) or many (a list of str).
 
         ``level="article"`` gives an :class:`ArticleResult` per article (its tags,
         scores and paragraphs); ``level="paragraph"`` gives each article's list of
         :class:`ParagraphResult`. A text with no words has no paragraphs; its
         article tags are the model's prior (no multi-label tag).
+
+        ``explain=True`` fills each result's ``explanation``: for every assigned
+        tag, the terms that pushed its score most (see :mod:`tagger.model.explain`).
 
         >>> import tagger
         >>> result = tagger.predict("MOSUL, Iraq -- Troops retook the airport.")  # doctest: +SKIP
@@ -107,16 +131,17 @@ class Tagger:
         if level not in ("article", "paragraph"):
             raise ValueError(f"level must be 'article' or 'paragraph', got {level!r}")
         if isinstance(text, str):
-            return self.predict_many([text], level)[0]
+            return self.predict_many([text], level, explain)[0]
         if isinstance(text, (bytes, bytearray)) or not isinstance(text, Iterable):
             _check_text(text)
-        return self.predict_many(list(text), level)
+        return self.predict_many(list(text), level, explain)
 
-    def predict_many(self, texts: Sequence[str], level: Level = "article") -> list[Any]:
+    def predict_many(self, texts: Sequence[str], level: Level = "article", explain: bool = False) -> list[Any]:
         """Tag many articles at once, vectorised across all their paragraphs."""
         texts = [_check_text(t, i) for i, t in enumerate(texts)]
         segments = [split_paragraphs(t) for t in texts]
-        probs = self.paragraph_probabilities([s.text for segs in segments for s in segs])
+        groups = np.repeat(np.arange(len(segments)), [len(segs) for segs in segments])
+        probs = self.paragraph_probabilities([s.text for segs in segments for s in segs], groups)
         decided = {name: self._decide(name, p) for name, p in probs.items()}
         # Python objects for every paragraph at once: per-row numpy access is the slow part.
         row_tags = {n: self._row_tags(n, d) for n, d in decided.items()}
@@ -143,6 +168,10 @@ class Tagger:
                 article_probs = {n: p[rows] for n, p in probs.items()}
                 article_decided = {n: d[rows] for n, d in decided.items()}
                 results.append(self._article_result(paragraphs, article_probs, article_decided))
+        if explain:
+            from .explain import add_explanations
+
+            add_explanations(self, results)
         return results
 
     def _row_tags(self, name: str, decided: np.ndarray) -> list[Any]:

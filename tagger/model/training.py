@@ -18,6 +18,7 @@ from sklearn.model_selection import GroupKFold
 from ..labels.files import LabelSet, read_labels
 from ..labels.schema import Schema, Task
 from .aggregate import fit_article_rules
+from .context import ContextHead, fit_context_head
 from .features import FeatureSettings, build_vectorizer
 from .heads import LinearHead, fit_head
 from .tagger import Tagger
@@ -62,15 +63,19 @@ def task_targets(task: Task, values: list[Any]) -> np.ndarray:
 
 
 def best_thresholds(truth: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    """Per tag, the probability threshold with the best F1 on out-of-fold predictions."""
-    chosen = np.empty(truth.shape[1], dtype=np.float32)
-    for j in range(truth.shape[1]):
-        scores = [f1_score(truth[:, j], probs[:, j] >= t, zero_division=0.0) for t in _THRESHOLD_GRID]
-        # Among equally good thresholds, the one nearest 0.5 generalises best.
-        best = max(scores)
-        candidates = [t for t, s in zip(_THRESHOLD_GRID, scores) if s >= best - 1e-9]
-        chosen[j] = min(candidates, key=lambda t: abs(t - 0.5))
-    return chosen
+    """Per tag, the grid threshold with the best F1 on out-of-fold predictions.
+
+    Among equally good thresholds, the one nearest 0.5 (it generalises best).
+    One vectorised pass over the whole grid: a metric call per threshold would
+    dominate training time.
+    """
+    positive = truth.astype(bool)
+    on = probs[None, :, :] >= _THRESHOLD_GRID[:, None, None]  # (grid, n, tags)
+    hits = (on & positive[None]).sum(axis=1)
+    both = on.sum(axis=1) + positive.sum(axis=0)  # 2 TP + FP + FN
+    f1 = np.where(both > 0, 2 * hits / np.maximum(both, 1), 0.0)
+    distance = np.where(f1 >= f1.max(axis=0) - 1e-9, np.abs(_THRESHOLD_GRID - 0.5)[:, None], np.inf)
+    return _THRESHOLD_GRID[distance.argmin(axis=0)].astype(np.float32)
 
 
 def score_task(task: Task, truth: np.ndarray, predicted: np.ndarray) -> dict[str, Any]:
@@ -114,10 +119,12 @@ def _headline_score(task: Task, truth: np.ndarray, probs: np.ndarray) -> float:
 class CrossValidation:
     """Out-of-fold probabilities and what was chosen from them."""
 
-    probabilities: dict[str, np.ndarray]
+    probabilities: dict[str, np.ndarray]  # second stage (with context), out of fold
     chosen_c: dict[str, float]
     thresholds: dict[str, np.ndarray | None]
     scores: dict[str, Any]
+    first_stage: dict[str, np.ndarray] = field(default_factory=dict)  # out of fold, for the context heads
+    first_stage_scores: dict[str, Any] = field(default_factory=dict)
 
 
 def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidation:
@@ -135,7 +142,8 @@ def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidat
         for t in schema.tasks
         for c in settings.c_grid
     }
-    for train_rows, test_rows in GroupKFold(n_splits=n_folds).split(texts, groups=groups):
+    folds = list(GroupKFold(n_splits=n_folds).split(texts, groups=groups))
+    for train_rows, test_rows in folds:
         vectorizer = build_vectorizer(settings.features)
         x_train = vectorizer.fit_transform([texts[i] for i in train_rows])
         x_test = vectorizer.transform([texts[i] for i in test_rows])
@@ -143,17 +151,25 @@ def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidat
             for c in settings.c_grid:
                 head = fit_head(task, x_train, targets[task.name][train_rows], c, settings.seed)
                 oof[task.name, c][test_rows] = head.probabilities(x_test)
-    chosen_c, probabilities, thresholds, scores = {}, {}, {}, {}
+    chosen_c, first_stage, first_scores = {}, {}, {}
+    probabilities, thresholds, scores = {}, {}, {}
     for task in schema.tasks:
         truth = targets[task.name]
         ranked = [(_headline_score(task, truth, oof[task.name, c]), -c, c) for c in settings.c_grid]
         c = max(ranked)[2]
         chosen_c[task.name] = c
-        probabilities[task.name] = oof[task.name, c]
-        thresholds[task.name] = best_thresholds(truth, oof[task.name, c]) if task.multi_label else None
-        decided = _decide(task, oof[task.name, c], thresholds[task.name])
-        scores[task.name] = score_task(task, truth, decided)
-    return CrossValidation(probabilities, chosen_c, thresholds, scores)
+        first_stage[task.name] = oof[task.name, c]
+        first_thresholds = best_thresholds(truth, oof[task.name, c]) if task.multi_label else None
+        first_scores[task.name] = score_task(task, truth, _decide(task, oof[task.name, c], first_thresholds))
+        # The context head, cross-validated on the same folds over out-of-fold first-stage scores.
+        second = np.zeros_like(first_stage[task.name])
+        for train_rows, test_rows in folds:
+            head = fit_context_head(task, first_stage[task.name][train_rows], groups[train_rows], truth[train_rows])
+            second[test_rows] = head.probabilities(first_stage[task.name][test_rows], groups[test_rows])
+        probabilities[task.name] = second
+        thresholds[task.name] = best_thresholds(truth, second) if task.multi_label else None
+        scores[task.name] = score_task(task, truth, _decide(task, second, thresholds[task.name]))
+    return CrossValidation(probabilities, chosen_c, thresholds, scores, first_stage, first_scores)
 
 
 def _article_truth(labels: LabelSet, schema: Schema) -> tuple[list[np.ndarray], dict[str, np.ndarray], list[str]]:
@@ -175,7 +191,7 @@ def fit_model(labels: LabelSet, settings: TrainingSettings | None = None, *, ver
     schema = labels.schema
     cv = cross_validate(labels, settings)
     frame = labels.paragraphs
-    meta: dict[str, Any] = {"cv_scores": {"paragraph": cv.scores}}
+    meta: dict[str, Any] = {"cv_scores": {"paragraph": cv.scores, "paragraph_first_stage": cv.first_stage_scores}}
 
     from .aggregate import ArticleRules
 
@@ -202,7 +218,11 @@ def fit_model(labels: LabelSet, settings: TrainingSettings | None = None, *, ver
     vectorizer = build_vectorizer(settings.features)
     features = vectorizer.fit_transform(frame["text"].tolist())
     heads: dict[str, LinearHead] = {}
+    context: dict[str, ContextHead] = {}
+    groups_all = frame["article"].to_numpy()
     for task in schema.tasks:
+        targets = task_targets(task, frame[task.name].tolist())
+        context[task.name] = fit_context_head(task, cv.first_stage[task.name], groups_all, targets)
         head = fit_head(
             task, features, task_targets(task, frame[task.name].tolist()), cv.chosen_c[task.name], settings.seed
         )
@@ -217,7 +237,7 @@ def fit_model(labels: LabelSet, settings: TrainingSettings | None = None, *, ver
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         }
     )
-    return Tagger(schema, settings.features, vectorizer, heads, rules, meta)
+    return Tagger(schema, settings.features, vectorizer, heads, rules, meta, context)
 
 
 def _label_counts(labels: LabelSet) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from .._version import __version__
 from ..errors import ModelError, ModelVersionWarning, SchemaError
 from ..labels.schema import Schema
 from ..model.aggregate import ArticleRules
+from ..model.context import N_VIEWS, ContextHead
 from ..model.features import FeatureSettings, restore_vectorizer, vocabulary_in_order
 from ..model.heads import LinearHead
 
@@ -81,6 +82,9 @@ def _weights_bytes(model: Tagger) -> bytes:
         arrays[f"{name}.intercept"] = head.intercept.astype(np.float32)
         if head.thresholds is not None:
             arrays[f"{name}.thresholds"] = head.thresholds.astype(np.float32)
+    for name, context in model.context.items():
+        arrays[f"{name}.context_coef"] = context.coef.astype(np.float64)
+        arrays[f"{name}.context_intercept"] = context.intercept.astype(np.float64)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     return buffer.getvalue()
@@ -184,7 +188,7 @@ def load_model(path: str | Path, expected_schema: Schema | None = None) -> Tagge
         features = FeatureSettings(**meta["features"])
         vocabulary = arrays["vocabulary"].tolist()
         vectorizer = restore_vectorizer(features, vocabulary, arrays["idf"])
-        heads = {}
+        heads, context = {}, {}
         for task in schema.tasks:
             coef, intercept = arrays[f"{task.name}.coef"], arrays[f"{task.name}.intercept"]
             thresholds = arrays.get(f"{task.name}.thresholds")
@@ -193,8 +197,14 @@ def load_model(path: str | Path, expected_schema: Schema | None = None) -> Tagge
             if task.multi_label and (thresholds is None or thresholds.shape != (len(task.tags),)):
                 raise ValueError(f"thresholds of task {task.name!r} are missing")
             heads[task.name] = LinearHead(task, coef, intercept, thresholds)
+            if f"{task.name}.context_coef" in arrays:
+                context_coef = arrays[f"{task.name}.context_coef"]
+                width = N_VIEWS if task.multi_label else N_VIEWS * len(task.tags)
+                if context_coef.shape != (len(task.tags), width):
+                    raise ValueError(f"context weights of task {task.name!r} have the wrong shape")
+                context[task.name] = ContextHead(task, context_coef, arrays[f"{task.name}.context_intercept"])
         rules = ArticleRules.from_dict(meta.get("article_rules", {}))
     except (KeyError, TypeError, ValueError, OSError) as exc:
         raise ModelError(f"{path}: damaged or foreign model ({exc}); retrain with `tagger train`") from None
     _check_versions(meta, path)
-    return Tagger(schema, features, vectorizer, heads, rules, meta)
+    return Tagger(schema, features, vectorizer, heads, rules, meta, context)

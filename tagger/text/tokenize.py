@@ -22,46 +22,97 @@ NUMBER_TOKEN = "<num>"
 
 
 class WordAnalyzer:
-    """Turn a text into stemmed word n-grams; a picklable callable for ``TfidfVectorizer``.
+    """Turn a text into stemmed word n-grams, plus character n-grams of each word.
+
+    Calling it gives the word n-grams; :meth:`char_grams` gives character
+    n-grams of each token, which make the features robust to inflection and
+    compounds the labelled set never showed ("telecommunication",
+    "counter-propaganda"). Both are cached per distinct word, so they cost little.
 
     >>> WordAnalyzer(ngram_max=2)("Fighters said: “We retreated.”")[:8]
     ['fighter', 'said', '<q>', 'we', 'retreat', '<q>', 'fighter said', 'said <q>']
+    >>> WordAnalyzer(ngram_max=1, char_ngrams=(4, 4)).char_grams("Raqqa, IS")
+    [' raq', 'raqq', 'aqqa', 'qqa,', 'qa, ', ' is ']
     """
 
-    def __init__(self, ngram_max: int = 2, stem: bool = True) -> None:
+    def __init__(self, ngram_max: int = 2, stem: bool = True, char_ngrams: tuple[int, int] | None = None) -> None:
         self.ngram_max = ngram_max
         self.stem = stem
+        self.char_ngrams = tuple(char_ngrams) if char_ngrams else None
         self._stemmer = SnowballStemmer("english") if stem else None
-        self._cache: dict[str, str] = {}
+        self._cache: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self._char_cache: dict[str, tuple[str, ...]] = {}
 
-    def token(self, word: str) -> str:
+    def _entry(self, word: str) -> tuple[str, tuple[str, ...]]:
+        """A word's token and its character n-grams, cached."""
         cached = self._cache.get(word)
         if cached is None:
+            grams: tuple[str, ...] = ()
             if word in _QUOTE_MARKS:
-                cached = QUOTE_TOKEN
+                token = QUOTE_TOKEN
             elif word[0].isdigit():
-                cached = NUMBER_TOKEN
+                token = NUMBER_TOKEN
             else:
                 base = word.replace("’", "'")
                 if base.endswith("'s"):
                     base = base[:-2]
-                cached = self._stemmer.stem(base) if self._stemmer else base
+                token = self._stemmer.stem(base) if self._stemmer else base
+            cached = (token, grams)
             if len(self._cache) < 500_000:
                 self._cache[word] = cached
         return cached
 
+    def words(self, text: str) -> list[str]:
+        """The words of ``text``, lower-cased, before stemming."""
+        return _TOKEN.findall(text.lower())
+
+    def entries(self, text: str) -> list[tuple[str, tuple[str, ...]]]:
+        """Each word of ``text`` as (token, character n-grams)."""
+        return [self._entry(w) for w in _TOKEN.findall(text.lower())]
+
+    def token(self, word: str) -> str:
+        return self._entry(word)[0]
+
     def tokens(self, text: str) -> list[str]:
-        return [self.token(w) for w in _TOKEN.findall(text.lower())]
+        return [self._entry(w)[0] for w in _TOKEN.findall(text.lower())]
 
     def __call__(self, text: str) -> list[str]:
-        tokens = self.tokens(text)
+        entries = self.entries(text)
+        tokens = [e[0] for e in entries]
         grams = list(tokens)
         for n in range(2, self.ngram_max + 1):
             grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
         return grams
 
+    def char_grams(self, text: str) -> list[str]:
+        """Character n-grams of each white-space-separated token, padded with spaces.
+
+        The same n-grams as scikit-learn's ``analyzer="char_wb"`` on lower-cased
+        text: punctuation stays attached ('said,' or ' "we'), which carries
+        quotation and attribution cues. Cached per token.
+        """
+        grams: list[str] = []
+        for token in text.lower().split():
+            cached = self._char_cache.get(token)
+            if cached is None:
+                cached = self._token_char_grams(token)
+                if len(self._char_cache) < 500_000:
+                    self._char_cache[token] = cached
+            grams.extend(cached)
+        return grams
+
+    def _token_char_grams(self, token: str) -> tuple[str, ...]:
+        padded = f" {token} "
+        low, high = self.char_ngrams or (0, -1)
+        grams = []
+        for n in range(low, high + 1):
+            grams.extend(padded[i : i + n] for i in range(max(len(padded) - n + 1, 1)))
+            if len(padded) <= n:  # a short token counts once, as scikit-learn does
+                break
+        return tuple(grams)
+
     def __getstate__(self) -> dict:
-        return {"ngram_max": self.ngram_max, "stem": self.stem}
+        return {"ngram_max": self.ngram_max, "stem": self.stem, "char_ngrams": self.char_ngrams}
 
     def __setstate__(self, state: dict) -> None:
         self.__init__(**state)
