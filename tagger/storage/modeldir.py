@@ -62,6 +62,7 @@ def library_versions() -> dict[str, str]:
 def _atomic_write(path: Path, data: bytes) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(temporary, 0o644)  # mkstemp makes files private; a model is shared data
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
