@@ -9,15 +9,17 @@ import. User mistakes end in one clear line on stderr and an exit code:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from .._version import __version__
 from ..errors import TaggerError
-from . import predict, train
+from . import check, curve, explain, import_, inspect, predict, rollback, suggest, tag, train
+from . import eval as eval_
 
 #: Subcommand modules, in the order ``tagger --help`` lists them.
-COMMANDS = [predict, train]
+COMMANDS = [predict, train, rollback, eval_, explain, inspect, curve, suggest, check, import_, tag]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,3 +50,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tagger: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`tagger predict ... | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 0
