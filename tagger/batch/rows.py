@@ -35,11 +35,11 @@ import io
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import TaggerError
+from ..storage.atomic import atomic_file, fsync_directory
 
 if TYPE_CHECKING:
     from ..labels.schema import Schema
@@ -195,19 +195,6 @@ def import_pyarrow() -> Any:
 # -- sinks ----------------------------------------------------------------------------------
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        handle = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(handle)
-    except OSError:
-        pass
-    finally:
-        os.close(handle)
-
-
 class JsonlSink:
     """JSON Lines written to ``partial``; position = bytes written."""
 
@@ -250,7 +237,7 @@ class JsonlSink:
         self.commit()
         self.close()
         os.replace(self.partial, out)
-        _fsync_dir(out.parent)
+        fsync_directory(out.parent)
 
     def discard(self) -> None:
         self.close()
@@ -331,7 +318,7 @@ class ParquetSink:
 
     def commit(self) -> int:
         self._flush()
-        _fsync_dir(self.partial)
+        fsync_directory(self.partial)
         return self._parts
 
     def close(self) -> None:
@@ -341,21 +328,12 @@ class ParquetSink:
         import pyarrow.parquet as pq
 
         self._flush()
-        handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                with pq.ParquetWriter(stream, self.schema) as writer:
-                    for number in range(1, self._parts + 1):
-                        part = pq.ParquetFile(self._part(number))
-                        for group in range(part.num_row_groups):
-                            writer.write_table(part.read_row_group(group))
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, out)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        _fsync_dir(out.parent)
+        with atomic_file(out, "wb") as stream, pq.ParquetWriter(stream, self.schema) as writer:
+            for number in range(1, self._parts + 1):
+                part = pq.ParquetFile(self._part(number))
+                for group in range(part.num_row_groups):
+                    writer.write_table(part.read_row_group(group))
+        fsync_directory(out.parent)
         shutil.rmtree(self.partial, ignore_errors=True)
 
     def discard(self) -> None:

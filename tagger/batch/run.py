@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._version import __version__
 from ..errors import ModelVersionWarning, TaggerError
+from ..storage.atomic import atomic_file
 from . import rows as _rows
 from .inputs import (
     DEFAULT_FALLBACK,
@@ -480,19 +481,6 @@ def _partial_path(out: Path) -> Path:
     return out.with_name(out.name + ".partial")
 
 
-def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=1)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def check_paths(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
     """The PATH arguments, checked: each exists, and a file is of a supported type (else a usage error)."""
     checked = [os.fspath(p) for p in paths]
@@ -616,7 +604,8 @@ class FileRun:
             "stats": self.stats.to_dict(),
             "complete": complete,
         }
-        _write_json_atomic(self.state_path, state)
+        with atomic_file(self.state_path, "w", encoding="utf-8") as stream:
+            json.dump(state, stream, indent=1)
 
     def run(self, executor: Any, progress: Any = None) -> Stats:
         """Tag everything not yet written; returns the counts. Re-raises an interruption after saving state."""

@@ -30,13 +30,13 @@ import csv
 import io
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import LabelError, Problem, TaggerError
+from ..storage.atomic import atomic_file
 from ..text.segment import fold_whitespace
 from .schema import Schema, Task, did_you_mean
 
@@ -436,14 +436,6 @@ def write_label_file(
             writer.writerow(["" if r.get(c) is None else _cell(r.get(c)) for c in columns])
         data = buffer.getvalue()
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_file(path, "w", encoding="utf-8", newline="") as stream:
+        stream.write(data)
     return path

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ModelError
+from ..storage.atomic import atomic_write_bytes, fsync_directory, umask
 
 if TYPE_CHECKING:
     from ..labels.files import LabelSet
@@ -71,39 +72,6 @@ def has_model(path: str | os.PathLike[str]) -> bool:
     return (Path(path) / META_FILE).is_file()
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        handle = os.open(path, os.O_RDONLY)
-    except OSError:  # some platforms cannot open directories
-        return
-    try:
-        os.fsync(handle)
-    except OSError:
-        pass
-    finally:
-        os.close(handle)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600 files; a model is shared data
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def _model_files(path: Path) -> tuple[bytes, Path, str]:
     """``meta.json`` bytes, the weights file and its SHA-256, checked against each other."""
     from ..storage.modeldir import read_meta
@@ -130,9 +98,9 @@ def install(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> N
     target.mkdir(parents=True, exist_ok=True)
     destination = target / weights.name
     if not (destination.is_file() and hashlib.sha256(destination.read_bytes()).hexdigest() == digest):
-        _write_atomic(destination, weights.read_bytes())
-    _write_atomic(target / META_FILE, meta_bytes)  # the switch
-    _fsync_dir(target)
+        atomic_write_bytes(destination, weights.read_bytes())
+    atomic_write_bytes(target / META_FILE, meta_bytes)  # the switch
+    fsync_directory(target)
     for stale in target.glob("weights-*.npz"):
         if stale.name != weights.name:
             stale.unlink(missing_ok=True)
@@ -141,7 +109,7 @@ def install(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> N
 def _work_dir(near: Path, kind: str) -> Path:
     near.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=near.parent, prefix=f".{near.name}.{kind}-"))
-    os.chmod(work, 0o777 & ~_umask())  # it may become .previous or .candidate: not private like mkdtemp's
+    os.chmod(work, 0o777 & ~umask())  # it may become .previous or .candidate: not private like mkdtemp's
     return work
 
 
@@ -153,7 +121,7 @@ def _replace_dir(new: Path, destination: Path) -> None:
         os.rmdir(trash)
         os.replace(destination, trash)
     os.replace(new, destination)
-    _fsync_dir(destination.parent)
+    fsync_directory(destination.parent)
     if trash is not None:
         shutil.rmtree(trash, ignore_errors=True)
 
@@ -241,7 +209,7 @@ def _stage(model: Tagger, model_dir: Path) -> Path:
     staged = _work_dir(model_dir, "staging")
     save_model(model, staged)
     for written in staged.iterdir():  # save_model's temporary files are private (0600)
-        os.chmod(written, 0o666 & ~_umask())
+        os.chmod(written, 0o666 & ~umask())
     return staged
 
 

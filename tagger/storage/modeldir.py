@@ -20,10 +20,8 @@ import datetime as _dt
 import hashlib
 import io
 import json
-import os
 import platform
 import re
-import tempfile
 import warnings
 from importlib import metadata
 from pathlib import Path
@@ -38,6 +36,7 @@ from ..model.aggregate import ArticleRules
 from ..model.context import N_VIEWS, ContextHead
 from ..model.features import FeatureSettings, restore_vectorizer, vocabulary_in_order
 from ..model.heads import LinearHead
+from .atomic import atomic_write_bytes
 
 if TYPE_CHECKING:
     from ..model.tagger import Tagger
@@ -57,20 +56,6 @@ def library_versions() -> dict[str, str]:
     for name in _LIBRARIES:
         versions[name] = metadata.version(name)
     return versions
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(temporary, 0o644)  # mkstemp makes files private; a model is shared data
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _weights_bytes(model: Tagger) -> bytes:
@@ -111,8 +96,8 @@ def save_model(model: Tagger, path: str | Path) -> Path:
         "weights_file": weights_name,
         "weights_sha256": digest,
     }
-    _atomic_write(path / weights_name, weights)
-    _atomic_write(path / META_FILE, (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    atomic_write_bytes(path / weights_name, weights)
+    atomic_write_bytes(path / META_FILE, (json.dumps(meta, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     for stale in path.glob("weights-*.npz"):
         if stale.name != weights_name:
             stale.unlink(missing_ok=True)
