@@ -24,14 +24,13 @@ from typing import Any
 
 import numpy as np
 from sklearn.metrics import f1_score
-from sklearn.model_selection import GroupKFold
 
 from ..labels.files import LabelSet
 from ..labels.schema import Task
 from .context import fit_context_head
 from .features import build_vectorizer
 from .heads import fit_head
-from .training import TrainingSettings, _decide, best_thresholds, score_task, task_targets
+from .training import TrainingSettings, _decide, best_thresholds, grouped_folds, score_task
 
 __all__ = ["DEFAULT_FRACTIONS", "LearningCurve", "format_curve", "learning_curve", "plot_curve"]
 
@@ -105,13 +104,10 @@ def learning_curve(
     settings = settings or TrainingSettings()
     shares = _check_fractions(fractions)
     schema = labels.schema
-    frame = labels.paragraphs
-    texts = frame["text"].tolist()
-    groups = frame["article"].to_numpy()
-    targets = {t.name: task_targets(t, frame[t.name].tolist()) for t in schema.tasks}
-    n_folds = min(settings.folds, len(set(groups)))
-    if n_folds < 2:
-        raise ValueError("a learning curve needs paragraphs from at least two articles")
+    # The same folds as training's cross-validation.
+    split = grouped_folds(labels, settings)
+    texts, groups, targets, folds = split.texts, split.groups, split.targets, split.folds
+    n_folds = len(folds)
     oof = {
         (f, t.name, c): np.zeros((len(texts), len(t.tags)), dtype=np.float32)
         for f in shares
@@ -119,8 +115,6 @@ def learning_curve(
         for c in settings.c_grid
     }
     kept_rows: dict[float, list[np.ndarray]] = {f: [] for f in shares}
-    # The same folds as training's cross-validation.
-    folds = list(GroupKFold(n_splits=n_folds).split(texts, groups=groups))
     for fold, (train_rows, test_rows) in enumerate(folds):
         articles = np.unique(groups[train_rows])
         order = np.random.default_rng([settings.seed, fold]).permutation(articles)

@@ -127,22 +127,39 @@ class CrossValidation:
     first_stage_scores: dict[str, Any] = field(default_factory=dict)
 
 
-def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidation:
-    """Grouped K-fold over articles: out-of-fold probabilities for every task and every C."""
-    schema = labels.schema
+@dataclass
+class GroupedFolds:
+    """The labelled paragraphs as arrays, and the article-grouped folds every CV here uses."""
+
+    texts: list[str]
+    groups: np.ndarray
+    targets: dict[str, np.ndarray]
+    folds: list[tuple[np.ndarray, np.ndarray]]
+
+
+def grouped_folds(labels: LabelSet, settings: TrainingSettings) -> GroupedFolds:
+    """Texts, article ids, targets per task, and GroupKFold folds (no article on both sides)."""
     frame = labels.paragraphs
     texts = frame["text"].tolist()
     groups = frame["article"].to_numpy()
-    targets = {t.name: task_targets(t, frame[t.name].tolist()) for t in schema.tasks}
+    targets = {t.name: task_targets(t, frame[t.name].tolist()) for t in labels.schema.tasks}
     n_folds = min(settings.folds, len(set(groups)))
     if n_folds < 2:
         raise ValueError("cross-validation needs paragraphs from at least two articles")
+    folds = list(GroupKFold(n_splits=n_folds).split(texts, groups=groups))
+    return GroupedFolds(texts, groups, targets, folds)
+
+
+def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidation:
+    """Grouped K-fold over articles: out-of-fold probabilities for every task and every C."""
+    schema = labels.schema
+    split = grouped_folds(labels, settings)
+    texts, groups, targets, folds = split.texts, split.groups, split.targets, split.folds
     oof = {
         (t.name, c): np.zeros((len(texts), len(t.tags)), dtype=np.float32)
         for t in schema.tasks
         for c in settings.c_grid
     }
-    folds = list(GroupKFold(n_splits=n_folds).split(texts, groups=groups))
     for train_rows, test_rows in folds:
         vectorizer = build_vectorizer(settings.features)
         x_train = vectorizer.fit_transform([texts[i] for i in train_rows])
