@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from ..labels.files import read_labels
     from ..model.curve import format_curve, learning_curve, plot_curve
     from ..model.training import TrainingSettings
-    from ..report import write_atomic
+    from ..storage.atomic import atomic_write_text
 
     labels = read_labels(args.labels)
     settings = TrainingSettings(folds=args.folds)
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_curve(curve))
     if args.output:
-        path = write_atomic(args.output, plot_curve(curve, f"Learning curve: {args.labels}"))
+        path = atomic_write_text(args.output, plot_curve(curve, f"Learning curve: {args.labels}"))
         print(f"plot written to {path}", file=sys.stderr)
     return 0
 

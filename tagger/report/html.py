@@ -11,15 +11,15 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import uuid
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from .._version import __version__
+from ..storage.atomic import atomic_write_text
 from .svg import PALETTE, Marker, Series, heatmap, line_chart
 
-__all__ = ["render_report", "write_atomic", "write_report"]
+__all__ = ["render_report", "write_report"]
 
 _LEVELS = {"paragraph": "Paragraph level", "article": "Article level"}
 _RULES = {
@@ -46,24 +46,6 @@ figcaption { font-size: 0.85em; color: #555; max-width: 262px; }
 figure.confusion figcaption { max-width: 420px; }
 @media print { figure { break-inside: avoid; } }
 """
-
-
-def write_atomic(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file and one rename: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Created with open(..., "x") rather than mkstemp, so the file gets the user's usual permissions.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(temporary, "x", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _f(value: float | None) -> str:
@@ -255,4 +237,4 @@ def write_report(
     >>> write_report(evaluate(model, read_eval_labels(model, "testset")), "report.html")  # doctest: +SKIP
     """
     html = render_report(evaluation, model_meta=model_meta, labels_path=labels_path, title=title)
-    return write_atomic(path, html)
+    return atomic_write_text(path, html)

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_file", "atomic_write_bytes", "fsync_directory", "umask"]
+__all__ = ["atomic_file", "atomic_write_bytes", "atomic_write_text", "fsync_directory", "umask"]
 
 
 def umask() -> int:
@@ -46,6 +46,15 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path`` atomically."""
     with atomic_file(path, "wb") as stream:
         stream.write(data)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically, creating its folder; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_file(path, "w", encoding="utf-8", newline="\n") as stream:
+        stream.write(text)
+    return path
 
 
 def fsync_directory(path: str | os.PathLike[str]) -> None:
