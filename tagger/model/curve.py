@@ -28,9 +28,7 @@ from sklearn.metrics import f1_score
 from ..labels.files import LabelSet
 from ..labels.schema import Task
 from .context import fit_context_head
-from .features import build_vectorizer
-from .heads import fit_head
-from .training import TrainingSettings, _decide, best_thresholds, grouped_folds, score_task
+from .training import TrainingSettings, _decide, best_thresholds, fold_probabilities, grouped_folds, score_task
 
 __all__ = ["DEFAULT_FRACTIONS", "LearningCurve", "format_curve", "learning_curve", "plot_curve"]
 
@@ -124,13 +122,8 @@ def learning_curve(
             kept = order[: max(1, round(f * len(order)))]
             rows = train_rows[np.isin(groups[train_rows], kept)]  # order kept: an article's rows stay together
             kept_rows[f].append(rows)
-            vectorizer = build_vectorizer(settings.features)
-            x_train = vectorizer.fit_transform([texts[i] for i in rows])
-            x_test = vectorizer.transform([texts[i] for i in test_rows])
-            for task in schema.tasks:
-                for c in settings.c_grid:
-                    head = fit_head(task, x_train, targets[task.name][rows], c, settings.seed)
-                    oof[f, task.name, c][test_rows] = head.probabilities(x_test)
+            for (name, c), probs in fold_probabilities(schema, settings, split, rows, test_rows).items():
+                oof[f, name, c][test_rows] = probs
     tasks: dict[str, dict[str, Any]] = {}
     for task in schema.tasks:
         truth = targets[task.name]

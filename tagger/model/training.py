@@ -150,6 +150,22 @@ def grouped_folds(labels: LabelSet, settings: TrainingSettings) -> GroupedFolds:
     return GroupedFolds(texts, groups, targets, folds)
 
 
+def fold_probabilities(
+    schema: Schema, settings: TrainingSettings, split: GroupedFolds, train_rows: np.ndarray, test_rows: np.ndarray
+) -> dict[tuple[str, float], np.ndarray]:
+    """First-stage probabilities of ``test_rows`` for every (task, C), features and heads fitted on ``train_rows``."""
+    vectorizer = build_vectorizer(settings.features)
+    x_train = vectorizer.fit_transform([split.texts[i] for i in train_rows])
+    x_test = vectorizer.transform([split.texts[i] for i in test_rows])
+    return {
+        (task.name, c): fit_head(task, x_train, split.targets[task.name][train_rows], c, settings.seed).probabilities(
+            x_test
+        )
+        for task in schema.tasks
+        for c in settings.c_grid
+    }
+
+
 def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidation:
     """Grouped K-fold over articles: out-of-fold probabilities for every task and every C."""
     schema = labels.schema
@@ -161,13 +177,8 @@ def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidat
         for c in settings.c_grid
     }
     for train_rows, test_rows in folds:
-        vectorizer = build_vectorizer(settings.features)
-        x_train = vectorizer.fit_transform([texts[i] for i in train_rows])
-        x_test = vectorizer.transform([texts[i] for i in test_rows])
-        for task in schema.tasks:
-            for c in settings.c_grid:
-                head = fit_head(task, x_train, targets[task.name][train_rows], c, settings.seed)
-                oof[task.name, c][test_rows] = head.probabilities(x_test)
+        for key, probs in fold_probabilities(labels.schema, settings, split, train_rows, test_rows).items():
+            oof[key][test_rows] = probs
     chosen_c, first_stage, first_scores = {}, {}, {}
     probabilities, thresholds, scores = {}, {}, {}
     for task in schema.tasks:
