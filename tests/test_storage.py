@@ -140,3 +140,12 @@ def test_crash_while_saving_leaves_previous_model_whole(weather_model, model_cop
 def test_missing_directory_names_the_fix(tmp_path):
     with pytest.raises(ModelError, match="tagger train"):
         tagger.load(tmp_path / "nowhere")
+
+
+def test_an_article_rule_naming_no_tag_is_refused(model_copy):
+    meta = _meta(model_copy)
+    task = meta["schema"]["tasks"][-1]["name"]
+    meta["article_rules"]["fallback"] = {task: 99}
+    _write_meta(model_copy, meta)
+    with pytest.raises(ModelError, match="names no tag"):
+        tagger.load(model_copy)

@@ -190,6 +190,9 @@ def load_model(path: str | Path, expected_schema: Schema | None = None) -> Tagge
                     raise ValueError(f"context weights of task {task.name!r} have the wrong shape")
                 context[task.name] = ContextHead(task, context_coef, arrays[f"{task.name}.context_intercept"])
         rules = ArticleRules.from_dict(meta.get("article_rules", {}))
+        for name, tag in rules.fallback.items():
+            if name not in schema.task_names or not 0 <= tag < len(schema[name].tags):
+                raise ValueError(f"article rule of task {name!r} names no tag of the schema")
     except (KeyError, TypeError, ValueError, OSError) as exc:
         raise ModelError(f"{path}: damaged or foreign model ({exc}); retrain with `tagger train`") from None
     _check_versions(meta, path)

@@ -1,0 +1,89 @@
+"""Article tags from paragraph predictions (tagger/model/aggregate.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tagger.labels.schema import Schema
+from tagger.model.aggregate import ArticleRules, fit_article_rules, most_frequent_except
+
+# A schema of our own: who speaks in a weather report. "narrator" plays the part of
+# the guide's "reporter": the article's voice is the most frequent other voice.
+SCHEMA = Schema.from_dict(
+    {
+        "tasks": [
+            {
+                "name": "voice",
+                "kind": "single-label",
+                "tags": {"forecaster": "f", "farmer": "a farmer", "narrator": "no one quoted"},
+            }
+        ]
+    }
+)
+FORECASTER, FARMER, NARRATOR = 0, 1, 2
+
+
+def _paragraphs(*tags: int, confidence: float = 0.8) -> np.ndarray:
+    """Probabilities of paragraphs whose likeliest tags are ``tags``."""
+    probs = np.full((len(tags), 3), (1 - confidence) / 2)
+    probs[np.arange(len(tags)), tags] = confidence
+    return probs
+
+
+def test_most_frequent_other_tag_wins_over_a_majority_of_fallback_paragraphs():
+    probs = _paragraphs(NARRATOR, NARRATOR, NARRATOR, NARRATOR, FARMER, FARMER, FORECASTER)
+    scores = most_frequent_except(probs, NARRATOR)
+    assert scores.argmax() == FARMER
+    assert scores.sum() == pytest.approx(1.0)
+
+
+def test_fallback_wins_only_when_no_paragraph_has_another_tag():
+    sure = _paragraphs(NARRATOR, NARRATOR, NARRATOR, confidence=0.99)
+    assert most_frequent_except(sure, NARRATOR).argmax() == NARRATOR
+    one_other = _paragraphs(NARRATOR, NARRATOR, FORECASTER, confidence=0.99)
+    assert most_frequent_except(one_other, NARRATOR).argmax() == FORECASTER
+
+
+def test_an_empty_article_gets_the_fallback():
+    scores = most_frequent_except(np.zeros((0, 3)), NARRATOR)
+    assert scores.argmax() == NARRATOR and scores.sum() == pytest.approx(1.0)
+
+
+def _articles(rng: np.random.Generator, n: int) -> tuple[list[np.ndarray], np.ndarray]:
+    groups, probs, start = [], [], 0
+    for _ in range(n):
+        length = int(rng.integers(4, 12))
+        tags = rng.choice(3, size=length, p=[0.2, 0.2, 0.6])
+        probs.append(_paragraphs(*tags, confidence=float(rng.uniform(0.6, 0.95))))
+        groups.append(np.arange(start, start + length))
+        start += length
+    return groups, np.vstack(probs)
+
+
+def test_fitting_picks_the_fallback_rule_when_the_labels_follow_it():
+    rng = np.random.default_rng(0)
+    groups, probs = _articles(rng, 60)
+    truth = np.eye(3, dtype=np.int8)[[most_frequent_except(probs[g], NARRATOR).argmax() for g in groups]]
+    rules = fit_article_rules(SCHEMA, groups, {"voice": probs.argmax(1)}, {"voice": probs}, {"voice": truth})
+    assert rules.fallback == {"voice": NARRATOR}
+    assert "voice" not in rules.weights
+
+
+def test_fitting_keeps_weighted_means_when_the_labels_follow_the_plain_majority():
+    rng = np.random.default_rng(1)
+    groups, probs = _articles(rng, 60)
+    truth = np.eye(3, dtype=np.int8)[[probs[g].mean(axis=0).argmax() for g in groups]]
+    rules = fit_article_rules(SCHEMA, groups, {"voice": probs.argmax(1)}, {"voice": probs}, {"voice": truth})
+    assert rules.fallback == {}
+    assert len(rules.weights["voice"]) == 3
+    guesses = [rules.article_tags("voice", False, probs[g].argmax(1), probs[g]).argmax() for g in groups]
+    assert np.mean(np.array(guesses) == truth.argmax(1)) > 0.9
+
+
+def test_rules_round_trip_and_old_models_without_a_fallback_still_load():
+    rules = ArticleRules({"topic": [1, 2]}, {"stance": [1.0, 2.0]}, {"voice": NARRATOR})
+    assert ArticleRules.from_dict(rules.to_dict()) == rules
+    old = ArticleRules.from_dict({"min_paragraphs": {}, "weights": {"voice": [1.0, 1.0, 0.5]}})
+    assert old.fallback == {}
+    assert old.article_scores("voice", _paragraphs(FARMER, NARRATOR)).argmax() == FARMER
