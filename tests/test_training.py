@@ -122,3 +122,18 @@ def test_predict_rejects_unknown_level(weather_model):
     model, _ = weather_model
     with pytest.raises(ValueError, match="level"):
         model.predict("text", level="sentence")
+
+
+def test_context_stage_is_kept_only_for_tasks_it_improves(weather_model):
+    model, _ = weather_model
+    kept = model.meta["training"]["context_stage"]
+    assert set(kept) == {"sky", "mood"}
+    scores = model.meta["cv_scores"]
+    metric = {"sky": "micro_f1", "mood": "macro_f1"}
+    for task, with_context in kept.items():
+        assert (task in model.context) == with_context
+        final, first = scores["paragraph"][task][metric[task]], scores["paragraph_first_stage"][task][metric[task]]
+        if with_context:
+            assert final > first
+        else:  # the first stage's out-of-fold predictions are the model's own
+            assert scores["paragraph"][task] == scores["paragraph_first_stage"][task]

@@ -119,12 +119,13 @@ def _headline_score(task: Task, truth: np.ndarray, probs: np.ndarray) -> float:
 class CrossValidation:
     """Out-of-fold probabilities and what was chosen from them."""
 
-    probabilities: dict[str, np.ndarray]  # second stage (with context), out of fold
+    probabilities: dict[str, np.ndarray]  # final (with context where it helps), out of fold
     chosen_c: dict[str, float]
     thresholds: dict[str, np.ndarray | None]
     scores: dict[str, Any]
     first_stage: dict[str, np.ndarray] = field(default_factory=dict)  # out of fold, for the context heads
     first_stage_scores: dict[str, Any] = field(default_factory=dict)
+    with_context: dict[str, bool] = field(default_factory=dict)  # task -> context stage kept
 
 
 @dataclass
@@ -180,7 +181,7 @@ def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidat
         for key, probs in fold_probabilities(labels.schema, settings, split, train_rows, test_rows).items():
             oof[key][test_rows] = probs
     chosen_c, first_stage, first_scores = {}, {}, {}
-    probabilities, thresholds, scores = {}, {}, {}
+    probabilities, thresholds, scores, with_context = {}, {}, {}, {}
     for task in schema.tasks:
         truth = targets[task.name]
         ranked = [(_headline_score(task, truth, oof[task.name, c]), -c, c) for c in settings.c_grid]
@@ -189,15 +190,21 @@ def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidat
         first_stage[task.name] = oof[task.name, c]
         first_thresholds = best_thresholds(truth, oof[task.name, c]) if task.multi_label else None
         first_scores[task.name] = score_task(task, truth, _decide(task, oof[task.name, c], first_thresholds))
-        # The context head, cross-validated on the same folds over out-of-fold first-stage scores.
+        # The context head, cross-validated on the same folds over out-of-fold first-stage scores,
+        # and kept for this task only when it beats the first stage alone.
         second = np.zeros_like(first_stage[task.name])
         for train_rows, test_rows in folds:
             head = fit_context_head(task, first_stage[task.name][train_rows], groups[train_rows], truth[train_rows])
             second[test_rows] = head.probabilities(first_stage[task.name][test_rows], groups[test_rows])
+        with_context[task.name] = _headline_score(task, truth, second) > _headline_score(
+            task, truth, first_stage[task.name]
+        )
+        if not with_context[task.name]:
+            second = first_stage[task.name]
         probabilities[task.name] = second
         thresholds[task.name] = best_thresholds(truth, second) if task.multi_label else None
         scores[task.name] = score_task(task, truth, _decide(task, second, thresholds[task.name]))
-    return CrossValidation(probabilities, chosen_c, thresholds, scores, first_stage, first_scores)
+    return CrossValidation(probabilities, chosen_c, thresholds, scores, first_stage, first_scores, with_context)
 
 
 def _article_truth(labels: LabelSet, schema: Schema) -> tuple[list[np.ndarray], dict[str, np.ndarray], list[str]]:
@@ -250,7 +257,8 @@ def fit_model(labels: LabelSet, settings: TrainingSettings | None = None, *, ver
     groups_all = frame["article"].to_numpy()
     for task in schema.tasks:
         targets = task_targets(task, frame[task.name].tolist())
-        context[task.name] = fit_context_head(task, cv.first_stage[task.name], groups_all, targets)
+        if cv.with_context.get(task.name, True):
+            context[task.name] = fit_context_head(task, cv.first_stage[task.name], groups_all, targets)
         head = fit_head(
             task, features, task_targets(task, frame[task.name].tolist()), cv.chosen_c[task.name], settings.seed
         )
@@ -259,7 +267,7 @@ def fit_model(labels: LabelSet, settings: TrainingSettings | None = None, *, ver
         heads[task.name] = head
     meta.update(
         {
-            "training": {**settings.to_dict(), "chosen_c": cv.chosen_c},
+            "training": {**settings.to_dict(), "chosen_c": cv.chosen_c, "context_stage": cv.with_context},
             "label_counts": _label_counts(labels),
             "label_files": labels.files,
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
