@@ -124,7 +124,7 @@ def test_predict_rejects_unknown_level(weather_model):
         model.predict("text", level="sentence")
 
 
-def test_context_stage_is_kept_only_for_tasks_it_improves(weather_model):
+def test_context_stage_is_dropped_for_tasks_it_does_not_help(weather_model):
     model, _ = weather_model
     kept = model.meta["training"]["context_stage"]
     assert set(kept) == {"sky", "mood"}
@@ -134,6 +134,6 @@ def test_context_stage_is_kept_only_for_tasks_it_improves(weather_model):
         assert (task in model.context) == with_context
         final, first = scores["paragraph"][task][metric[task]], scores["paragraph_first_stage"][task][metric[task]]
         if with_context:
-            assert final > first
+            assert final >= first
         else:  # the first stage's out-of-fold predictions are the model's own
             assert scores["paragraph"][task] == scores["paragraph_first_stage"][task]

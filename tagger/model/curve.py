@@ -140,8 +140,8 @@ def learning_curve(
             for rows, (_, test_rows) in zip(kept_rows[f], folds):
                 context = fit_context_head(task, first[rows], groups[rows], truth[rows])
                 probs[test_rows] = context.probabilities(first[test_rows], groups[test_rows])
-            if _headline_score(task, truth, probs) <= _headline_score(task, truth, first):
-                probs = first  # as in training: the context stage only where it helps
+            if _headline_score(task, truth, probs) < _headline_score(task, truth, first):
+                probs = first  # as in training: no context stage where the first stage alone is better
             thresholds = best_thresholds(truth, probs) if task.multi_label else None
             scored = score_task(task, truth, _decide(task, probs, thresholds))
             block["scores"].append(scored[block["metric"]])

@@ -191,12 +191,12 @@ def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidat
         first_thresholds = best_thresholds(truth, oof[task.name, c]) if task.multi_label else None
         first_scores[task.name] = score_task(task, truth, _decide(task, oof[task.name, c], first_thresholds))
         # The context head, cross-validated on the same folds over out-of-fold first-stage scores,
-        # and kept for this task only when it beats the first stage alone.
+        # and dropped for this task when the first stage alone scores better.
         second = np.zeros_like(first_stage[task.name])
         for train_rows, test_rows in folds:
             head = fit_context_head(task, first_stage[task.name][train_rows], groups[train_rows], truth[train_rows])
             second[test_rows] = head.probabilities(first_stage[task.name][test_rows], groups[test_rows])
-        with_context[task.name] = _headline_score(task, truth, second) > _headline_score(
+        with_context[task.name] = _headline_score(task, truth, second) >= _headline_score(
             task, truth, first_stage[task.name]
         )
         if not with_context[task.name]:
