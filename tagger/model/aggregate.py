@@ -125,20 +125,20 @@ def fit_article_rules(
             rules.min_paragraphs[task.name] = best
         else:
             target = truth.argmax(axis=1)
-            weights = _fit_weights(means_of(probs[task.name], groups), target, n_tags)
-            candidates = [(_judge_weights(probs[task.name], groups, target, n_tags), -1)]
+            candidates = [(_judge_weights(probs[task.name], groups, target, n_tags), -1)]  # -1: weighted mean
             for j in range(n_tags):
                 guess = np.array([most_frequent_except(probs[task.name][g], j).argmax() for g in groups])
                 candidates.append((_quality(target, guess, n_tags), j))
-            (_, chosen) = max(candidates, key=lambda c: (c[0], -c[1]))
+            _, chosen = max(candidates, key=lambda c: (c[0], -c[1]))  # on a tie, the weighted mean
             if chosen >= 0:
                 rules.fallback[task.name] = int(chosen)
             else:
+                weights = _fit_weights(_means(probs[task.name], groups), target, n_tags)
                 rules.weights[task.name] = [round(float(w), 6) for w in weights]
     return rules
 
 
-def means_of(probs: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
+def _means(probs: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:
     """Each article's mean paragraph probabilities."""
     return np.array([probs[g].mean(axis=0) for g in groups])
 
@@ -166,7 +166,7 @@ def _fit_weights(means: np.ndarray, target: np.ndarray, n_tags: int) -> np.ndarr
 def _judge_weights(probs: np.ndarray, groups: list[np.ndarray], target: np.ndarray, n_tags: int) -> tuple[float, float]:
     """Quality of the weighted-mean rule on articles its weights were not fitted on (5 folds in article order),
     so that it competes fairly with the rules that fit nothing."""
-    means = means_of(probs, groups)
+    means = _means(probs, groups)
     guess = np.zeros(len(groups), dtype=np.int64)
     fold_of = np.arange(len(groups)) % _RULE_FOLDS
     for fold in range(_RULE_FOLDS):
