@@ -71,11 +71,9 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
-@pytest.fixture
-def weather_labels(tmp_path: Path) -> Path:
-    """A labels folder with the weather schema: 12 articles, 72 paragraphs."""
-    folder = tmp_path / "labels"
-    folder.mkdir()
+def write_weather_labels(folder: Path) -> Path:
+    """Create ``folder`` as a labels folder with the weather schema: 12 articles, 72 paragraphs."""
+    folder.mkdir(parents=True)
     (folder / "schema.json").write_text(json.dumps(WEATHER_SCHEMA), encoding="utf-8")
     paragraphs, articles = weather_rows()
     write_jsonl(folder / "paragraphs.jsonl", paragraphs)
@@ -83,16 +81,17 @@ def weather_labels(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.fixture
+def weather_labels(tmp_path: Path) -> Path:
+    """A labels folder with the weather schema: 12 articles, 72 paragraphs."""
+    return write_weather_labels(tmp_path / "labels")
+
+
 @pytest.fixture(scope="session")
 def weather_model(tmp_path_factory: pytest.TempPathFactory):
     """A model trained once per session on the weather labels, saved to disk."""
     import tagger
 
-    folder = tmp_path_factory.mktemp("weather") / "labels"
-    folder.mkdir()
-    (folder / "schema.json").write_text(json.dumps(WEATHER_SCHEMA), encoding="utf-8")
-    paragraphs, articles = weather_rows()
-    write_jsonl(folder / "paragraphs.jsonl", paragraphs)
-    write_jsonl(folder / "articles.jsonl", articles)
+    folder = write_weather_labels(tmp_path_factory.mktemp("weather") / "labels")
     out = folder.parent / "model"
     return tagger.train(folder, out), out

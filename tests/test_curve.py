@@ -11,7 +11,7 @@ import pytest
 from tagger.labels import read_labels
 from tagger.model.curve import format_curve, learning_curve, plot_curve
 from tagger.model.training import TrainingSettings, cross_validate
-from tests.conftest import WEATHER_SCHEMA, weather_rows, write_jsonl
+from tests.conftest import WEATHER_SCHEMA, weather_rows, write_jsonl, write_weather_labels
 from tests.test_eval import cli
 
 SETTINGS = TrainingSettings(folds=3, c_grid=(1.0, 8.0))
@@ -20,12 +20,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 @pytest.fixture(scope="module")
 def curve_and_labels(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("curve") / "labels"
-    folder.mkdir()
-    (folder / "schema.json").write_text(json.dumps(WEATHER_SCHEMA), encoding="utf-8")
-    paragraphs, articles = weather_rows()
-    write_jsonl(folder / "paragraphs.jsonl", paragraphs)
-    write_jsonl(folder / "articles.jsonl", articles)
+    folder = write_weather_labels(tmp_path_factory.mktemp("curve") / "labels")
     labels = read_labels(folder)
     return learning_curve(labels, SETTINGS, fractions=(0.25, 0.5, 1.0)), labels, folder
 
