@@ -89,6 +89,11 @@ def test_default_model_loads_once_and_tags_the_examples():
             "topic",
             "telecom_internet",
         ),
+        (  # a short line tagged alone: no article around it must not read as evidence against
+            "Militants cut internet access across the city on Monday.",
+            "topic",
+            "telecom_internet",
+        ),
         (
             "A roadside bomb killed three soldiers on the highway, and gunmen ambushed the patrol sent to help them.",
             "topic",

@@ -9,6 +9,12 @@ per task over four views of the first-stage probabilities:
 * the mean probability of the other paragraphs of its article,
 * the previous paragraph's and the next paragraph's probabilities.
 
+Missing context is not evidence against a tag: a headline has no previous
+paragraph, so that view takes the mean of the article's other paragraphs
+instead; a paragraph tagged alone is its own article, so every view is its own
+probability. (Filling them with zeros read "no neighbour" as "a neighbour
+without the tag" and pulled lone paragraphs and headlines down.)
+
 It is fitted on out-of-fold first-stage probabilities, so it learns how much to
 trust context on paragraphs the first stage has not seen. On real articles it
 is the largest single gain we measured (see ``benchmarks/quality.py``).
@@ -24,17 +30,25 @@ from sklearn.linear_model import LogisticRegression
 from ..labels.schema import Task
 from .heads import scores_to_probabilities
 
-__all__ = ["N_VIEWS", "ContextHead", "context_views", "fit_context_head"]
+__all__ = ["MISSING_CONTEXT", "N_VIEWS", "ContextHead", "context_views", "fit_context_head"]
 
 N_VIEWS = 4
 _EPS = 1e-4
+#: How views with nothing to read are filled: "article" (see above), or "zero",
+#: the rule of models trained before it, kept so that they predict as trained.
+MISSING_CONTEXT = ("article", "zero")
 
 
-def context_views(probs: np.ndarray, groups: np.ndarray) -> np.ndarray:
+def context_views(probs: np.ndarray, groups: np.ndarray, missing: str = "article") -> np.ndarray:
     """(n, n_tags, 4) views: own log-odds, mean of the article's other paragraphs, previous, next.
 
     ``groups`` gives each row's article; rows of one article are consecutive.
+    A view with nothing to read (no other paragraph, no neighbour) is filled by
+    the ``missing`` rule: ``"article"`` as the module docstring says, ``"zero"``
+    with zeros.
     """
+    if missing not in MISSING_CONTEXT:
+        raise ValueError(f"missing must be one of {MISSING_CONTEXT}, got {missing!r}")
     n, k = probs.shape
     clipped = np.clip(probs.astype(np.float64), _EPS, 1 - _EPS)
     log_odds = np.log(clipped / (1 - clipped))
@@ -42,9 +56,12 @@ def context_views(probs: np.ndarray, groups: np.ndarray) -> np.ndarray:
     sums = np.zeros((len(counts), k))
     np.add.at(sums, inverse, probs)
     others = (sums[inverse] - probs) / np.maximum(counts[inverse] - 1, 1)[:, None]
+    if missing == "article":
+        alone = counts[inverse] == 1
+        others[alone] = probs[alone]
     same_as_previous = np.r_[False, groups[1:] == groups[:-1]] if n else np.zeros(0, bool)
-    previous = np.zeros((n, k))
-    following = np.zeros((n, k))
+    previous = others.copy() if missing == "article" else np.zeros((n, k))
+    following = previous.copy()
     rows = np.flatnonzero(same_as_previous)
     previous[rows] = probs[rows - 1]
     following[rows - 1] = probs[rows]
@@ -59,9 +76,10 @@ class ContextHead:
     task: Task
     coef: np.ndarray
     intercept: np.ndarray
+    missing: str = "article"
 
     def probabilities(self, probs: np.ndarray, groups: np.ndarray) -> np.ndarray:
-        views = context_views(probs, groups)
+        views = context_views(probs, groups, self.missing)
         if self.task.multi_label:
             scores = np.einsum("nkv,kv->nk", views, self.coef) + self.intercept
         else:

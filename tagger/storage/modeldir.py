@@ -33,7 +33,7 @@ from .._version import __version__
 from ..errors import ModelError, ModelVersionWarning, SchemaError
 from ..labels.schema import Schema
 from ..model.aggregate import ArticleRules
-from ..model.context import N_VIEWS, ContextHead
+from ..model.context import MISSING_CONTEXT, N_VIEWS, ContextHead
 from ..model.features import FeatureSettings, restore_vectorizer, vocabulary_in_order
 from ..model.heads import LinearHead
 from .atomic import atomic_write_bytes
@@ -76,6 +76,14 @@ def _weights_bytes(model: Tagger) -> bytes:
     return buffer.getvalue()
 
 
+def _context_missing(model: Tagger) -> str:
+    """The one rule for missing context that all of ``model``'s context heads use."""
+    rules = {head.missing for head in model.context.values()} or {MISSING_CONTEXT[0]}
+    if len(rules) > 1:
+        raise ValueError(f"context heads disagree on missing context: {sorted(rules)}")
+    return rules.pop()
+
+
 def save_model(model: Tagger, path: str | Path) -> Path:
     """Write ``model`` to the directory ``path`` (created if needed), atomically."""
     path = Path(path)
@@ -93,6 +101,7 @@ def save_model(model: Tagger, path: str | Path) -> Path:
         "schema": model.schema.to_dict(),
         "features": model.features.to_dict(),
         "article_rules": model.rules.to_dict(),
+        "context_missing": _context_missing(model),
         "weights_file": weights_name,
         "weights_sha256": digest,
     }
@@ -175,6 +184,10 @@ def load_model(path: str | Path, expected_schema: Schema | None = None) -> Tagge
         vocabulary = arrays["vocabulary"].tolist()
         vectorizer = restore_vectorizer(features, vocabulary, arrays["idf"])
         heads, context = {}, {}
+        # Models written before the rule was recorded filled missing context with zeros.
+        missing = meta.get("context_missing", "zero")
+        if missing not in MISSING_CONTEXT:
+            raise ValueError(f"unknown context_missing {missing!r}")
         for task in schema.tasks:
             coef, intercept = arrays[f"{task.name}.coef"], arrays[f"{task.name}.intercept"]
             thresholds = arrays.get(f"{task.name}.thresholds")
@@ -188,7 +201,7 @@ def load_model(path: str | Path, expected_schema: Schema | None = None) -> Tagge
                 width = N_VIEWS if task.multi_label else N_VIEWS * len(task.tags)
                 if context_coef.shape != (len(task.tags), width):
                     raise ValueError(f"context weights of task {task.name!r} have the wrong shape")
-                context[task.name] = ContextHead(task, context_coef, arrays[f"{task.name}.context_intercept"])
+                context[task.name] = ContextHead(task, context_coef, arrays[f"{task.name}.context_intercept"], missing)
         rules = ArticleRules.from_dict(meta.get("article_rules", {}))
         for name, tag in rules.fallback.items():
             if name not in schema.task_names or not 0 <= tag < len(schema[name].tags):

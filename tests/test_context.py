@@ -1,0 +1,60 @@
+"""The context stage: views of a paragraph's article, and what it does with no article around."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tagger.model.context import context_views
+
+# Three paragraphs of article "a" and one of "b", two tags.
+PROBS = np.array([[0.9, 0.1], [0.5, 0.3], [0.1, 0.8], [0.7, 0.2]])
+GROUPS = np.array(["a", "a", "a", "b"])
+
+
+def test_views_read_the_other_paragraphs_and_the_neighbours():
+    views = context_views(PROBS, GROUPS)
+    middle = views[1]
+    np.testing.assert_allclose(middle[:, 1], (PROBS[0] + PROBS[2]) / 2)  # others of its article
+    np.testing.assert_allclose(middle[:, 2], PROBS[0])  # previous
+    np.testing.assert_allclose(middle[:, 3], PROBS[2])  # next
+    np.testing.assert_allclose(middle[:, 0], np.log(PROBS[1] / (1 - PROBS[1])))
+
+
+def test_a_missing_neighbour_reads_as_the_rest_of_the_article_not_as_zero():
+    views = context_views(PROBS, GROUPS)
+    headline, last = views[0], views[2]
+    np.testing.assert_allclose(headline[:, 2], (PROBS[1] + PROBS[2]) / 2)
+    np.testing.assert_allclose(last[:, 3], (PROBS[0] + PROBS[1]) / 2)
+
+
+def test_a_lone_paragraph_is_its_own_article():
+    views = context_views(PROBS, GROUPS)
+    for view in (1, 2, 3):
+        np.testing.assert_allclose(views[3][:, view], PROBS[3])
+
+
+def test_the_zero_rule_of_older_models_is_kept():
+    views = context_views(PROBS, GROUPS, missing="zero")
+    assert not views[3][:, 1:].any()
+    assert not views[0][:, 2].any()
+    np.testing.assert_allclose(views[1], context_views(PROBS, GROUPS)[1])
+    with pytest.raises(ValueError, match="missing"):
+        context_views(PROBS, GROUPS, missing="mean")
+
+
+def test_the_rule_is_saved_and_older_models_load_with_zeros(weather_model, tmp_path):
+    import json
+    import shutil
+
+    import tagger
+
+    _, path = weather_model
+    meta = json.loads((path / "meta.json").read_text())
+    assert meta["context_missing"] == "article"
+    old = tmp_path / "old"
+    shutil.copytree(path, old)
+    del meta["context_missing"]
+    (old / "meta.json").write_text(json.dumps(meta))
+    loaded = tagger.load(old)
+    assert loaded.context and {h.missing for h in loaded.context.values()} == {"zero"}
