@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import numpy as np
 import pytest
 
+import tagger
+from tagger.errors import ModelError
 from tagger.model.context import context_views
 
 # Three paragraphs of article "a" and one of "b", two tags.
@@ -44,11 +49,6 @@ def test_the_zero_rule_of_older_models_is_kept():
 
 
 def test_the_rule_is_saved_and_older_models_load_with_zeros(weather_model, tmp_path):
-    import json
-    import shutil
-
-    import tagger
-
     _, path = weather_model
     meta = json.loads((path / "meta.json").read_text())
     assert meta["context_missing"] == "article"
@@ -58,3 +58,14 @@ def test_the_rule_is_saved_and_older_models_load_with_zeros(weather_model, tmp_p
     (old / "meta.json").write_text(json.dumps(meta))
     loaded = tagger.load(old)
     assert loaded.context and {h.missing for h in loaded.context.values()} == {"zero"}
+
+
+def test_an_unknown_rule_is_refused(weather_model, tmp_path):
+    _, path = weather_model
+    copy = tmp_path / "model"
+    shutil.copytree(path, copy)
+    meta = json.loads((copy / "meta.json").read_text())
+    meta["context_missing"] = "guess"
+    (copy / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="context_missing"):
+        tagger.load(copy)
