@@ -5,8 +5,8 @@ never on both sides). In each fold the model is trained on a growing share of
 the fold's training articles (20, 40, 60, 80, 100 % by default) and scored on
 the whole held-out fold, so every point is measured on the same paragraphs.
 The shares are nested (the 40 % articles include the 20 % ones) and drawn with
-fixed seeds, so the same labels give the same curve. C, the context stage and
-the multi-label thresholds are chosen and fitted at each share exactly as
+fixed seeds, so the same labels give the same curve. C, the context and voice
+stages and the multi-label thresholds are chosen and fitted at each share exactly as
 ``tagger train`` does in its cross-validation; the 100 % point is therefore the
 cross-validated score ``tagger train`` prints.
 
@@ -27,8 +27,17 @@ from sklearn.metrics import f1_score
 
 from ..labels.files import LabelSet
 from ..labels.schema import Task
+from ..text.attribution import attribution_flags
 from .context import fit_context_head
-from .training import TrainingSettings, _decide, best_thresholds, fold_probabilities, grouped_folds, score_task
+from .training import (
+    TrainingSettings,
+    _choose_voice,
+    _decide,
+    best_thresholds,
+    fold_probabilities,
+    grouped_folds,
+    score_task,
+)
 
 __all__ = ["DEFAULT_FRACTIONS", "LearningCurve", "format_curve", "learning_curve", "plot_curve"]
 
@@ -106,6 +115,7 @@ def learning_curve(
     split = grouped_folds(labels, settings)
     texts, groups, targets, folds = split.texts, split.groups, split.targets, split.folds
     n_folds = len(folds)
+    attributed = attribution_flags(texts)
     oof = {
         (f, t.name, c): np.zeros((len(texts), len(t.tags)), dtype=np.float32)
         for f in shares
@@ -142,6 +152,8 @@ def learning_curve(
                 probs[test_rows] = context.probabilities(first[test_rows], groups[test_rows])
             if _headline_score(task, truth, probs) < _headline_score(task, truth, first):
                 probs = first  # as in training: no context stage where the first stage alone is better
+            if not task.multi_label:
+                probs, _ = _choose_voice(task, truth, probs, groups, attributed)
             thresholds = best_thresholds(truth, probs) if task.multi_label else None
             scored = score_task(task, truth, _decide(task, probs, thresholds))
             block["scores"].append(scored[block["metric"]])

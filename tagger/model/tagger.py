@@ -15,6 +15,7 @@ from .context import ContextHead
 from .features import FeatureSettings, TextFeatures
 from .heads import LinearHead, scores_to_probabilities
 from .results import ArticleResult, ParagraphResult
+from .voice import VoiceRule
 
 __all__ = ["Level", "Tagger"]
 
@@ -34,7 +35,7 @@ def _check_text(text: Any, position: int | None = None) -> str:
 
 
 class Tagger:
-    """A trained model: features, one linear head per task, and the article rules.
+    """A trained model: features, one linear head per task, the context and voice stages, and the article rules.
 
     Build one with :func:`tagger.train` or :func:`tagger.load`; it is immutable
     and safe to share between threads.
@@ -49,6 +50,7 @@ class Tagger:
         rules: ArticleRules,
         meta: dict[str, Any] | None = None,
         context: dict[str, ContextHead] | None = None,
+        voice: VoiceRule | None = None,
     ) -> None:
         self.schema = schema
         self.features = features
@@ -57,6 +59,7 @@ class Tagger:
         self.rules = rules
         self.meta = dict(meta or {})
         self.context = dict(context or {})
+        self.voice = voice or VoiceRule({}, frozenset())
         # All tasks' weights side by side: one matrix product scores every task.
         self._coef = np.vstack([heads[t].coef for t in schema.task_names]).T.astype(np.float32)
         self._intercept = np.concatenate([heads[t].intercept for t in schema.task_names])
@@ -92,15 +95,16 @@ class Tagger:
         consecutive, in order); without it the paragraphs are one article.
         """
         probs = self.first_stage_probabilities(paragraphs)
-        if not self.context:
+        if not self.context and not self.voice:
             return probs
         groups = np.zeros(len(paragraphs), dtype=np.int64) if groups is None else np.asarray(groups)
         if len(groups) != len(paragraphs):
             raise ValueError(f"groups has {len(groups)} entries for {len(paragraphs)} paragraphs")
-        return {
+        probs = {
             name: self.context[name].probabilities(p, groups) if name in self.context else p
             for name, p in probs.items()
         }
+        return self.voice.apply(probs, paragraphs, groups)
 
     def _decide(self, name: str, probs: np.ndarray) -> np.ndarray:
         return self.heads[name].decide(probs)

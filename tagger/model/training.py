@@ -17,11 +17,13 @@ from sklearn.model_selection import GroupKFold
 
 from ..labels.files import LabelSet, read_labels
 from ..labels.schema import Schema, Task
+from ..text.attribution import attribution_flags
 from .aggregate import fit_article_rules
 from .context import ContextHead, fit_context_head
 from .features import FeatureSettings, build_vectorizer
 from .heads import LinearHead, fit_head
 from .tagger import Tagger
+from .voice import THRESHOLD_GRID, VoiceRule, apply_voice
 
 __all__ = ["TrainingSettings", "cross_validate", "fit_model", "score_task", "task_targets", "train"]
 
@@ -126,6 +128,7 @@ class CrossValidation:
     first_stage: dict[str, np.ndarray] = field(default_factory=dict)  # out of fold, for the context heads
     first_stage_scores: dict[str, Any] = field(default_factory=dict)
     with_context: dict[str, bool] = field(default_factory=dict)  # task -> context stage kept
+    voice: dict[str, float] = field(default_factory=dict)  # task -> voice-stage threshold, where kept
 
 
 @dataclass
@@ -181,7 +184,8 @@ def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidat
         for key, probs in fold_probabilities(labels.schema, settings, split, train_rows, test_rows).items():
             oof[key][test_rows] = probs
     chosen_c, first_stage, first_scores = {}, {}, {}
-    probabilities, thresholds, scores, with_context = {}, {}, {}, {}
+    probabilities, thresholds, scores, with_context, voice = {}, {}, {}, {}, {}
+    attributed = attribution_flags(texts)
     for task in schema.tasks:
         truth = targets[task.name]
         ranked = [(_headline_score(task, truth, oof[task.name, c]), -c, c) for c in settings.c_grid]
@@ -201,10 +205,27 @@ def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidat
         )
         if not with_context[task.name]:
             second = first_stage[task.name]
+        if not task.multi_label:
+            second, voice_threshold = _choose_voice(task, truth, second, groups, attributed)
+            if voice_threshold is not None:
+                voice[task.name] = voice_threshold
         probabilities[task.name] = second
         thresholds[task.name] = best_thresholds(truth, second) if task.multi_label else None
         scores[task.name] = score_task(task, truth, _decide(task, second, thresholds[task.name]))
-    return CrossValidation(probabilities, chosen_c, thresholds, scores, first_stage, first_scores, with_context)
+    return CrossValidation(probabilities, chosen_c, thresholds, scores, first_stage, first_scores, with_context, voice)
+
+
+def _choose_voice(
+    task: Task, truth: np.ndarray, probs: np.ndarray, groups: np.ndarray, attributed: np.ndarray
+) -> tuple[np.ndarray, float | None]:
+    """The voice stage's best threshold on out-of-fold ``probs``, or None when it does not score better."""
+    best_probs, best_score, best_threshold = probs, _headline_score(task, truth, probs), None
+    for threshold in THRESHOLD_GRID:
+        candidate = apply_voice(probs, groups, attributed, threshold)
+        score = _headline_score(task, truth, candidate)
+        if score > best_score + 1e-9:
+            best_probs, best_score, best_threshold = candidate, score, threshold
+    return best_probs, best_threshold
 
 
 def _article_truth(labels: LabelSet, schema: Schema) -> tuple[list[np.ndarray], dict[str, np.ndarray], list[str]]:
@@ -267,13 +288,18 @@ def fit_model(labels: LabelSet, settings: TrainingSettings | None = None, *, ver
         heads[task.name] = head
     meta.update(
         {
-            "training": {**settings.to_dict(), "chosen_c": cv.chosen_c, "context_stage": cv.with_context},
+            "training": {
+                **settings.to_dict(),
+                "chosen_c": cv.chosen_c,
+                "context_stage": cv.with_context,
+                "voice_stage": cv.voice,
+            },
             "label_counts": _label_counts(labels),
             "label_files": labels.files,
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         }
     )
-    return Tagger(schema, settings.features, vectorizer, heads, rules, meta, context)
+    return Tagger(schema, settings.features, vectorizer, heads, rules, meta, context, VoiceRule(cv.voice))
 
 
 def _label_counts(labels: LabelSet) -> dict[str, Any]:

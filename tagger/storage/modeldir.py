@@ -36,6 +36,7 @@ from ..model.aggregate import ArticleRules
 from ..model.context import MISSING_CONTEXT, N_VIEWS, ContextHead
 from ..model.features import FeatureSettings, restore_vectorizer, vocabulary_in_order
 from ..model.heads import LinearHead
+from ..model.voice import VoiceRule
 from .atomic import atomic_write_bytes
 
 if TYPE_CHECKING:
@@ -91,17 +92,23 @@ def save_model(model: Tagger, path: str | Path) -> Path:
     weights = _weights_bytes(model)
     digest = hashlib.sha256(weights).hexdigest()
     weights_name = f"weights-{digest[:16]}.npz"
-    meta = {
-        **model.meta,
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "model_id": f"{model.schema.name}-{digest[:12]}",
-        "created": model.meta.get("created") or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "library_versions": model.meta.get("library_versions") or library_versions(),
+    # Everything that decides predictions: the weights and the stages kept in meta.json.
+    behaviour = {
         "schema": model.schema.to_dict(),
         "features": model.features.to_dict(),
         "article_rules": model.rules.to_dict(),
         "context_missing": _context_missing(model),
+        "voice_rule": model.voice.to_dict(),
+    }
+    identity = hashlib.sha256(digest.encode() + json.dumps(behaviour, sort_keys=True).encode("utf-8")).hexdigest()
+    meta = {
+        **model.meta,
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "model_id": f"{model.schema.name}-{identity[:12]}",
+        "created": model.meta.get("created") or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "library_versions": model.meta.get("library_versions") or library_versions(),
+        **behaviour,
         "weights_file": weights_name,
         "weights_sha256": digest,
     }
@@ -202,6 +209,10 @@ def load_model(path: str | Path, expected_schema: Schema | None = None) -> Tagge
                 if context_coef.shape != (len(task.tags), width):
                     raise ValueError(f"context weights of task {task.name!r} have the wrong shape")
                 context[task.name] = ContextHead(task, context_coef, arrays[f"{task.name}.context_intercept"], missing)
+        voice = VoiceRule.from_dict(meta.get("voice_rule"))
+        for name in voice.thresholds:
+            if name not in schema.task_names or schema[name].multi_label:
+                raise ValueError(f"voice_rule names {name!r}, which is not a single-label task of the schema")
         rules = ArticleRules.from_dict(meta.get("article_rules", {}))
         for name, tag in rules.fallback.items():
             if name not in schema.task_names or not 0 <= tag < len(schema[name].tags):
@@ -209,4 +220,4 @@ def load_model(path: str | Path, expected_schema: Schema | None = None) -> Tagge
     except (KeyError, TypeError, ValueError, OSError) as exc:
         raise ModelError(f"{path}: damaged or foreign model ({exc}); retrain with `tagger train`") from None
     _check_versions(meta, path)
-    return Tagger(schema, features, vectorizer, heads, rules, meta, context)
+    return Tagger(schema, features, vectorizer, heads, rules, meta, context, voice)
