@@ -202,3 +202,12 @@ def test_the_learning_curve_ends_at_the_cross_validated_score_with_the_stage(voi
     curve = learning_curve(read_labels(path.parent / "labels"), fractions=(0.5, 1.0))
     expected = model.meta["cv_scores"]["paragraph"]["who"]["macro_f1"]
     assert curve.tasks["who"]["scores"][-1] == pytest.approx(expected, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    "word", ["said", "told", "warned", "warns", "denied", "replies", "agreed", "admitted", "conceded", "according"]
+)
+def test_the_word_list_has_the_inflected_forms(word):
+    from tagger.text.attribution import REPORTING_WORDS
+
+    assert word in REPORTING_WORDS

@@ -36,7 +36,7 @@ THRESHOLD_GRID = (0.6, 0.7, 0.8, 0.9)
 
 def article_voice(probs: np.ndarray, groups: np.ndarray, attributed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row, its article's mean probabilities over unattributed rows, and whether it has any."""
-    _, inverse, _ = np.unique(groups, return_inverse=True, return_counts=True)
+    _, inverse = np.unique(groups, return_inverse=True)
     own = ~attributed
     n_articles = int(inverse.max()) + 1 if len(inverse) else 0
     sums = np.zeros((n_articles, probs.shape[1]))

@@ -32,16 +32,21 @@ _IRREGULAR = """
 say says saying said tell tells telling told write writes writing wrote written think thinks
 thinking thought speak speaks speaking spoke spoken show shows showing showed shown
 according interview interviews interviewed statement statements spokesman spokeswoman
-spokesperson spokespeople briefing communique communiqué
+spokesperson spokespeople briefing communique communiqué admitted admitting signalled
+signalling
 """.split()
 
 
 def _inflect(verb: str) -> set[str]:
-    stem = verb[:-1] if verb.endswith("e") else verb
-    third = verb + ("es" if verb.endswith(("s", "sh", "ch", "x")) else "s")
+    """A regular verb's forms: base, third person, past, present participle."""
     if verb.endswith("y") and verb[-2] not in "aeiou":
         return {verb, verb[:-1] + "ies", verb[:-1] + "ied", verb + "ing"}
-    return {verb, third, stem + "ed", stem + "ing"}
+    if verb.endswith("ee"):
+        return {verb, verb + "s", verb + "d", verb + "ing"}
+    if verb.endswith("e"):
+        return {verb, verb + "s", verb + "d", verb[:-1] + "ing"}
+    third = verb + ("es" if verb.endswith(("s", "sh", "ch", "x")) else "s")
+    return {verb, third, verb + "ed", verb + "ing"}
 
 
 REPORTING_WORDS = frozenset(set(_IRREGULAR).union(*(_inflect(v) for v in _VERBS)))
