@@ -19,7 +19,9 @@ positive contributions are the explanation.
 When the model has a context stage (a paragraph's scores read in the light of
 its neighbours, :mod:`tagger.model.context`), the terms explain the
 paragraph's own-words score, which that stage then adjusts: a tag given mostly
-because of the surrounding paragraphs may list few or weak terms.
+because of the surrounding paragraphs may list few or weak terms. The same holds
+for the voice stage (:mod:`tagger.model.voice`), which gives an unattributed
+paragraph its article's voice.
 
 Terms are shown stemmed (``term``, as the model sees them) and as they are
 written in the text (``text``), e.g. ``{"term": "retook citi", "text": "retook city", "weight": 0.41}``.
