@@ -71,14 +71,18 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
-def write_weather_labels(folder: Path) -> Path:
-    """Create ``folder`` as a labels folder with the weather schema: 12 articles, 72 paragraphs."""
+def write_labels(folder: Path, schema: dict, paragraphs: list[dict], articles: list[dict]) -> Path:
+    """Create ``folder`` as a labels folder: schema.json, paragraphs.jsonl and articles.jsonl."""
     folder.mkdir(parents=True)
-    (folder / "schema.json").write_text(json.dumps(WEATHER_SCHEMA), encoding="utf-8")
-    paragraphs, articles = weather_rows()
+    (folder / "schema.json").write_text(json.dumps(schema), encoding="utf-8")
     write_jsonl(folder / "paragraphs.jsonl", paragraphs)
     write_jsonl(folder / "articles.jsonl", articles)
     return folder
+
+
+def write_weather_labels(folder: Path) -> Path:
+    """Create ``folder`` as a labels folder with the weather schema: 12 articles, 72 paragraphs."""
+    return write_labels(folder, WEATHER_SCHEMA, *weather_rows())
 
 
 @pytest.fixture

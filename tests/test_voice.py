@@ -15,7 +15,7 @@ from tagger.errors import ModelError
 from tagger.model.voice import VoiceRule, apply_voice
 from tagger.text.attribution import attribution_flags, is_attributed
 
-from .conftest import write_jsonl
+from .conftest import write_labels
 
 
 @pytest.mark.parametrize(
@@ -123,12 +123,7 @@ def _voice_rows(n_articles: int, seed: int) -> tuple[list[dict], list[dict]]:
 
 @pytest.fixture(scope="module")
 def voice_model(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("voice") / "labels"
-    folder.mkdir()
-    (folder / "schema.json").write_text(json.dumps(VOICE_SCHEMA))
-    paragraphs, articles = _voice_rows(20, seed=1)
-    write_jsonl(folder / "paragraphs.jsonl", paragraphs)
-    write_jsonl(folder / "articles.jsonl", articles)
+    folder = write_labels(tmp_path_factory.mktemp("voice") / "labels", VOICE_SCHEMA, *_voice_rows(20, seed=1))
     out = folder.parent / "model"
     return tagger.train(folder, out), out
 

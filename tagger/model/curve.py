@@ -23,19 +23,17 @@ from html import escape
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import f1_score
 
 from ..labels.files import LabelSet
-from ..labels.schema import Task
 from ..text.attribution import attribution_flags
-from .context import fit_context_head
 from .training import (
     TrainingSettings,
-    _choose_voice,
     _decide,
+    _headline_score,
     best_thresholds,
     fold_probabilities,
     grouped_folds,
+    later_stages,
     score_task,
 )
 
@@ -78,15 +76,6 @@ class LearningCurve:
                 if gain >= threshold and block["support"][tag]:
                     out.append((task, tag, round(gain, _DIGITS)))
         return sorted(out, key=lambda item: -item[2])
-
-
-def _headline_score(task: Task, truth: np.ndarray, probs: np.ndarray) -> float:
-    """What training maximises when choosing C: micro-F1 at the tuned thresholds (multi-label) or macro-F1."""
-    if task.multi_label:
-        decided = probs >= best_thresholds(truth, probs)
-        both = int(decided.sum() + truth.sum())
-        return 2 * int((decided & truth.astype(bool)).sum()) / both if both else 0.0
-    return float(f1_score(truth, probs.argmax(axis=1), average="macro", zero_division=0.0))
 
 
 def _check_fractions(fractions: Sequence[float]) -> list[float]:
@@ -145,15 +134,9 @@ def learning_curve(
         for f in shares:
             ranked = [(_headline_score(task, truth, oof[f, task.name, c]), -c, c) for c in settings.c_grid]
             first = oof[f, task.name, max(ranked)[2]]
-            # The context stage, as training cross-validates it, fitted on the same share of the articles.
-            probs = np.zeros_like(first)
-            for rows, (_, test_rows) in zip(kept_rows[f], folds):
-                context = fit_context_head(task, first[rows], groups[rows], truth[rows])
-                probs[test_rows] = context.probabilities(first[test_rows], groups[test_rows])
-            if _headline_score(task, truth, probs) < _headline_score(task, truth, first):
-                probs = first  # as in training: no context stage where the first stage alone is better
-            if not task.multi_label:
-                probs, _ = _choose_voice(task, truth, probs, groups, attributed)
+            # The context and voice stages as training chooses them, fitted on the same share of the articles.
+            share_folds = [(rows, test_rows) for rows, (_, test_rows) in zip(kept_rows[f], folds)]
+            probs, _, _ = later_stages(task, truth, first, groups, attributed, share_folds)
             thresholds = best_thresholds(truth, probs) if task.multi_label else None
             scored = score_task(task, truth, _decide(task, probs, thresholds))
             block["scores"].append(scored[block["metric"]])

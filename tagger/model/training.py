@@ -7,6 +7,7 @@ sides of a fold; seeds are fixed, so the same labels give the same model.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from .heads import LinearHead, fit_head
 from .tagger import Tagger
 from .voice import THRESHOLD_GRID, VoiceRule, apply_voice
 
-__all__ = ["TrainingSettings", "cross_validate", "fit_model", "score_task", "task_targets", "train"]
+__all__ = ["TrainingSettings", "cross_validate", "fit_model", "later_stages", "score_task", "task_targets", "train"]
 
 _THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 
@@ -194,25 +195,44 @@ def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidat
         first_stage[task.name] = oof[task.name, c]
         first_thresholds = best_thresholds(truth, oof[task.name, c]) if task.multi_label else None
         first_scores[task.name] = score_task(task, truth, _decide(task, oof[task.name, c], first_thresholds))
-        # The context head, cross-validated on the same folds over out-of-fold first-stage scores,
-        # and dropped for this task when the first stage alone scores better.
-        second = np.zeros_like(first_stage[task.name])
-        for train_rows, test_rows in folds:
-            head = fit_context_head(task, first_stage[task.name][train_rows], groups[train_rows], truth[train_rows])
-            second[test_rows] = head.probabilities(first_stage[task.name][test_rows], groups[test_rows])
-        with_context[task.name] = _headline_score(task, truth, second) >= _headline_score(
-            task, truth, first_stage[task.name]
+        second, with_context[task.name], voice_threshold = later_stages(
+            task, truth, first_stage[task.name], groups, attributed, folds
         )
-        if not with_context[task.name]:
-            second = first_stage[task.name]
-        if not task.multi_label:
-            second, voice_threshold = _choose_voice(task, truth, second, groups, attributed)
-            if voice_threshold is not None:
-                voice[task.name] = voice_threshold
+        if voice_threshold is not None:
+            voice[task.name] = voice_threshold
         probabilities[task.name] = second
         thresholds[task.name] = best_thresholds(truth, second) if task.multi_label else None
         scores[task.name] = score_task(task, truth, _decide(task, second, thresholds[task.name]))
     return CrossValidation(probabilities, chosen_c, thresholds, scores, first_stage, first_scores, with_context, voice)
+
+
+def later_stages(
+    task: Task,
+    truth: np.ndarray,
+    first: np.ndarray,
+    groups: np.ndarray,
+    attributed: np.ndarray,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, bool, float | None]:
+    """Out-of-fold scores after the context and voice stages, and whether each is kept.
+
+    ``first`` holds out-of-fold first-stage probabilities; each (train_rows, test_rows)
+    of ``folds`` fits the context head on its training rows and scores its test rows.
+    The context stage is dropped when the first stage alone scores better; the voice
+    stage (single-label tasks) is kept at its best threshold only where it scores better.
+    Training and the learning curve both choose the stages here.
+    """
+    second = np.zeros_like(first)
+    for train_rows, test_rows in folds:
+        head = fit_context_head(task, first[train_rows], groups[train_rows], truth[train_rows])
+        second[test_rows] = head.probabilities(first[test_rows], groups[test_rows])
+    with_context = _headline_score(task, truth, second) >= _headline_score(task, truth, first)
+    if not with_context:
+        second = first
+    voice_threshold = None
+    if not task.multi_label:
+        second, voice_threshold = _choose_voice(task, truth, second, groups, attributed)
+    return second, with_context, voice_threshold
 
 
 def _choose_voice(
@@ -280,9 +300,7 @@ def fit_model(labels: LabelSet, settings: TrainingSettings | None = None, *, ver
         targets = task_targets(task, frame[task.name].tolist())
         if cv.with_context.get(task.name, True):
             context[task.name] = fit_context_head(task, cv.first_stage[task.name], groups_all, targets)
-        head = fit_head(
-            task, features, task_targets(task, frame[task.name].tolist()), cv.chosen_c[task.name], settings.seed
-        )
+        head = fit_head(task, features, targets, cv.chosen_c[task.name], settings.seed)
         if task.multi_label:
             head.thresholds = cv.thresholds[task.name]
         heads[task.name] = head
