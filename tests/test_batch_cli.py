@@ -148,9 +148,10 @@ def test_ctrl_c_saves_the_state_and_resume_finishes(weather_model, tmp_path, cap
     clean = tmp_path / "clean.csv"
     assert tag_here(capsys, str(corpus), "-o", str(clean), *common).returncode == 0
     out = tmp_path / "out.csv"
-    process = start(str(corpus), "-o", str(out), *common, "--jobs", "2")
-    _wait_for_progress(process, tmp_path / "out.csv.resume.json", 0)
-    time.sleep(0.3)
+    # A checkpoint after every chunk makes the run slow enough that the interrupt always lands
+    # mid-run: with the default interval a small model could finish 1,500 files before it.
+    process = start(str(corpus), "-o", str(out), *common, "--jobs", "2", "--checkpoint-seconds", "0")
+    _wait_for_progress(process, tmp_path / "out.csv.resume.json", 6)  # both workers have delivered
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C on a terminal does: the main process and its workers
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130 and "--resume" in stderr and not out.exists()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import codecs
 import json
+import os
 import random
+import signal
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +23,7 @@ from tagger.batch.run import (
     chunk_units,
     ordered_results,
     register_model,
+    stop_signals_between_chunks,
 )
 
 SENTENCES = [
@@ -299,3 +303,17 @@ def test_predict_frame_errors(weather_model):
         tagger.predict_frame(df, model=model, prefix="tag_")
     ok = tagger.predict_frame(df.iloc[:1], model=model, prefix="tag_")
     assert "tag_sky" in ok and "tag_score.sky.rain" in ok and ok["sky"].tolist() == [1]
+
+
+def test_stop_signals_are_raised_between_chunks_and_a_second_one_at_once():
+    before = signal.getsignal(signal.SIGINT)
+    reached = False
+    with stop_signals_between_chunks() as check_stop:
+        os.kill(os.getpid(), signal.SIGINT)
+        reached = True  # the signal alone raised nothing: the chunk in hand still gets written
+        with pytest.raises(KeyboardInterrupt):
+            check_stop()
+        with pytest.raises(KeyboardInterrupt):  # a second signal does not wait for the check
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+    assert reached and signal.getsignal(signal.SIGINT) is before

@@ -29,6 +29,7 @@ import warnings
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -625,20 +626,22 @@ class FileRun:
         consistent = True
         last_save = time.monotonic()
         try:
-            for result in ordered_results(executor, self.options, chunks):
-                consistent = False
-                self.sink.write(result.payload)
-                self.stats.add(result)
-                self.units_done += result.units
-                self.last_key = result.last_key
-                consistent = True
-                if progress is not None:
-                    progress(result, self.stats)
-                now = time.monotonic()
-                if now - last_save >= self.checkpoint_seconds:
-                    self.stats.seconds = earlier + now - started
-                    self._save_state()
-                    last_save = now
+            with stop_signals_between_chunks() as check_stop:
+                for result in ordered_results(executor, self.options, chunks):
+                    consistent = False
+                    self.sink.write(result.payload)
+                    self.stats.add(result)
+                    self.units_done += result.units
+                    self.last_key = result.last_key
+                    consistent = True
+                    if progress is not None:
+                        progress(result, self.stats)
+                    now = time.monotonic()
+                    if now - last_save >= self.checkpoint_seconds:
+                        self.stats.seconds = earlier + now - started
+                        self._save_state()
+                        last_save = now
+                    check_stop()
             self.stats.seconds = earlier + time.monotonic() - started
             self._save_state(complete=True)
             self.sink.finish(self.out)
@@ -660,8 +663,44 @@ class _Terminated(KeyboardInterrupt):
     """SIGTERM, handled like Ctrl-C so the state is saved."""
 
 
+@contextmanager
+def stop_signals_between_chunks() -> Iterator[Any]:
+    """Ctrl-C and SIGTERM, noted when they arrive and raised between chunks; yields the check.
+
+    Raised at whatever instruction the main thread is on, an interrupt can land inside the
+    worker pool's own bookkeeping (a submit, a result hand-over) and leave the pool unable to
+    shut down, so the run hangs instead of saving its state and stopping. Noted, it is raised
+    by the check after the chunk in hand is written. A second signal raises at once, for a
+    chunk that does not finish. Off the main thread (no signals there) the check does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: None
+        return
+    noted: list[KeyboardInterrupt] = []
+
+    def note(signum: int, frame: Any) -> None:
+        stop = KeyboardInterrupt() if signum == signal.SIGINT else _Terminated()
+        if noted:
+            raise stop
+        noted.append(stop)
+
+    def check() -> None:
+        if noted:
+            raise noted[0]
+
+    previous = {number: signal.signal(number, note) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield check
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
 def sigterm_as_interrupt() -> Any:
-    """Make SIGTERM raise in the main thread like Ctrl-C; returns the previous handler."""
+    """Make SIGTERM raise in the main thread like Ctrl-C; returns the previous handler.
+
+    For the moments before and after :meth:`FileRun.run`, which notes both signals itself.
+    """
 
     def handler(signum: int, frame: Any) -> None:
         raise _Terminated()
