@@ -149,3 +149,25 @@ def test_an_article_rule_naming_no_tag_is_refused(model_copy):
     _write_meta(model_copy, meta)
     with pytest.raises(ModelError, match="names no tag"):
         tagger.load(model_copy)
+
+
+def test_a_version_1_model_without_learned_article_rules_still_loads(model_copy):
+    meta = _meta(model_copy)
+    meta["format_version"] = 1
+    meta["article_rules"].pop("learned", None)
+    _write_meta(model_copy, meta)
+    model = tagger.load(model_copy)
+    assert model.rules.learned == {}
+    assert model.predict("Clear skies over the coast.\n\nRain later.").tags
+
+
+def test_a_learned_article_rule_that_does_not_fit_the_schema_is_refused(model_copy):
+    meta = _meta(model_copy)
+    task = next(t for t in meta["schema"]["tasks"] if t["kind"] == "single-label")
+    n_tags = len(task["tags"]) + 1
+    meta["article_rules"]["learned"] = {
+        task["name"]: {"coef": [[0.0] * (5 * n_tags)] * n_tags, "intercept": [0.0] * n_tags}
+    }
+    _write_meta(model_copy, meta)
+    with pytest.raises(ModelError, match="does not fit the schema"):
+        tagger.load(model_copy)

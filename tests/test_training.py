@@ -9,6 +9,7 @@ import pytest
 
 import tagger
 from tagger.labels import read_labels
+from tagger.storage.modeldir import FORMAT_VERSION
 from tests.conftest import weather_rows
 
 
@@ -67,7 +68,7 @@ def test_training_is_deterministic(weather_labels, tmp_path):
 def test_meta_records_what_a_model_is(weather_model, weather_labels):
     _, path = weather_model
     meta = json.loads((path / "meta.json").read_text())
-    assert meta["format_version"] == 1
+    assert meta["format_version"] == FORMAT_VERSION
     assert meta["schema"]["tasks"][0]["name"] == "sky"
     assert set(meta["library_versions"]) >= {"scikit-learn", "numpy", "python", "tagger"}
     assert meta["label_counts"]["paragraphs"] == 72

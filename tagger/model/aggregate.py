@@ -18,7 +18,17 @@ one example per article to learn from. The rules follow the labelling guide:
     The fallback's score is the probability that every paragraph has it; the
     rest is shared among the other tags by their expected paragraph counts.
     It has nothing fitted, so it carries no article-label prior of our own
-    labels over to other text.
+    labels over to other text;
+  - *learned*: a small multinomial logistic model over a few summaries of the
+    paragraphs (see :func:`article_features`): the mean probability of each tag,
+    the share and the log count of paragraphs each tag wins, each tag's highest
+    probability, and the headline's probabilities (the guide: an article's
+    stance is "the one its headline and overall argument carry"). Weighted means
+    cannot tell an article with a few strong paragraphs one way from one that
+    leans that way throughout; this can.
+
+  Every rule is judged on articles it was not fitted on, and the best kept
+  (macro-F1, then accuracy; on a tie the simpler rule).
 
 Everything here is plain numbers and tag names saved in ``meta.json``.
 """
@@ -29,28 +39,71 @@ import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
 from ..labels.schema import Schema
 
-__all__ = ["ArticleRules", "fit_article_rules"]
+__all__ = ["ArticleRules", "LearnedRule", "article_features", "fit_article_rules", "headline_row"]
 
 _MIN_PARAGRAPH_CHOICES = (1, 2, 3)
 _RULE_FOLDS = 5
 _WEIGHT_GRID = tuple(float(x) for x in np.exp(np.linspace(-1.5, 1.5, 13)))
+#: Inverse regularisation strengths tried for the learned rule (few articles: strong priors).
+_LEARNED_C = (0.3, 1.0)
+#: The headline is the first paragraph of at least this many words (skipping furniture like "Share").
+HEADLINE_MIN_WORDS = 4
+#: Summaries per tag in :func:`article_features`.
+N_SUMMARIES = 5
+
+
+@dataclass
+class LearnedRule:
+    """A multinomial logistic model over :func:`article_features`: ``coef`` (n_tags, N_SUMMARIES * n_tags)."""
+
+    coef: np.ndarray
+    intercept: np.ndarray
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        logits = self.coef @ features + self.intercept
+        exp = np.exp(logits - logits.max())
+        return exp / exp.sum()
+
+    def to_dict(self) -> dict:
+        return {"coef": self.coef.tolist(), "intercept": self.intercept.tolist()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LearnedRule:
+        coef = np.asarray(data["coef"], dtype=np.float64)
+        intercept = np.asarray(data["intercept"], dtype=np.float64)
+        if coef.ndim != 2 or coef.shape != (len(intercept), N_SUMMARIES * len(intercept)):
+            raise ValueError("a learned article rule has weights of the wrong shape")
+        return cls(coef, intercept)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, LearnedRule)
+            and np.array_equal(self.coef, other.coef)
+            and np.array_equal(self.intercept, other.intercept)
+        )
 
 
 @dataclass
 class ArticleRules:
     """Per task: ``min_paragraphs`` per tag (multi-label), or for a single-label task
-    ``weights`` per tag, or a ``fallback`` tag index (the most-frequent-except rule)."""
+    ``weights`` per tag, a ``fallback`` tag index (the most-frequent-except rule),
+    or a ``learned`` model."""
 
     min_paragraphs: dict[str, list[int]] = field(default_factory=dict)
     weights: dict[str, list[float]] = field(default_factory=dict)
     fallback: dict[str, int] = field(default_factory=dict)
+    learned: dict[str, LearnedRule] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"min_paragraphs": self.min_paragraphs, "weights": self.weights, "fallback": self.fallback}
+        data: dict = {"min_paragraphs": self.min_paragraphs, "weights": self.weights, "fallback": self.fallback}
+        if self.learned:  # absent otherwise, as in models from before the learned rule
+            data["learned"] = {name: rule.to_dict() for name, rule in self.learned.items()}
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> ArticleRules:
@@ -58,12 +111,21 @@ class ArticleRules:
             {k: list(map(int, v)) for k, v in data.get("min_paragraphs", {}).items()},
             {k: list(map(float, v)) for k, v in data.get("weights", {}).items()},
             {k: int(v) for k, v in data.get("fallback", {}).items()},
+            {k: LearnedRule.from_dict(v) for k, v in data.get("learned", {}).items()},
         )
 
-    def article_tags(self, task: str, multi_label: bool, decided: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    def article_tags(
+        self,
+        task: str,
+        multi_label: bool,
+        decided: np.ndarray,
+        probs: np.ndarray,
+        word_counts: np.ndarray | None = None,
+    ) -> np.ndarray:
         """Indicator vector (multi-label) or one-hot of the winning tag, from one article's paragraphs.
 
-        ``decided``: paragraph tag indicators (multi-label); ``probs``: (n_paragraphs, n_tags).
+        ``decided``: paragraph tag indicators (multi-label); ``probs``: (n_paragraphs, n_tags);
+        ``word_counts``: each paragraph's number of words, to find the headline (the learned rule).
         """
         n_tags = probs.shape[1]
         if len(probs) == 0:
@@ -71,15 +133,36 @@ class ArticleRules:
         if multi_label:
             minimum = np.asarray(self.min_paragraphs.get(task, [1] * n_tags))
             return decided.sum(axis=0) >= minimum
-        return np.eye(n_tags, dtype=bool)[int(np.argmax(self.article_scores(task, probs)))]
+        return np.eye(n_tags, dtype=bool)[int(np.argmax(self.article_scores(task, probs, word_counts)))]
 
-    def article_scores(self, task: str, probs: np.ndarray) -> np.ndarray:
+    def article_scores(self, task: str, probs: np.ndarray, word_counts: np.ndarray | None = None) -> np.ndarray:
         """Article-level scores of a single-label task, summing to 1; the highest is the article's tag."""
         if task in self.fallback:
             return most_frequent_except(probs, self.fallback[task])
+        if task in self.learned and len(probs):
+            return self.learned[task].scores(article_features(probs, word_counts))
         weights = np.asarray(self.weights.get(task, [1.0] * probs.shape[1]))
         scores = probs.mean(axis=0) * weights
         return scores / scores.sum()
+
+
+def headline_row(word_counts: np.ndarray | None) -> int:
+    """The first paragraph of at least ``HEADLINE_MIN_WORDS`` words, else the first (0)."""
+    if word_counts is None or not len(word_counts):
+        return 0
+    long_enough = np.flatnonzero(np.asarray(word_counts) >= HEADLINE_MIN_WORDS)
+    return int(long_enough[0]) if len(long_enough) else 0
+
+
+def article_features(probs: np.ndarray, word_counts: np.ndarray | None = None) -> np.ndarray:
+    """One article's summaries of a single-label task, ``N_SUMMARIES`` blocks of n_tags:
+    mean probability, share of paragraphs each tag wins, highest probability,
+    the headline's probabilities, and the log of (paragraphs each tag wins + 0.5)."""
+    probs = np.asarray(probs, dtype=np.float64)
+    wins = np.bincount(probs.argmax(axis=1), minlength=probs.shape[1]).astype(np.float64)
+    return np.concatenate(
+        [probs.mean(axis=0), wins / len(probs), probs.max(axis=0), probs[headline_row(word_counts)], np.log(wins + 0.5)]
+    )
 
 
 def most_frequent_except(probs: np.ndarray, fallback: int) -> np.ndarray:
@@ -104,11 +187,13 @@ def fit_article_rules(
     decided: dict[str, np.ndarray],
     probs: dict[str, np.ndarray],
     article_truth: dict[str, np.ndarray],
+    word_counts: np.ndarray | None = None,
 ) -> ArticleRules:
     """Choose the rules that best reproduce the article labels from out-of-fold paragraph predictions.
 
     ``groups``: row indexes of each labelled article's paragraphs;
-    ``article_truth[task]``: (n_articles, n_tags) indicators, one row per group.
+    ``article_truth[task]``: (n_articles, n_tags) indicators, one row per group;
+    ``word_counts``: every row's number of words (to find headlines), or None.
     """
     rules = ArticleRules()
     for task in schema.tasks:
@@ -125,17 +210,58 @@ def fit_article_rules(
             rules.min_paragraphs[task.name] = best
         else:
             target = truth.argmax(axis=1)
-            candidates = [(_judge_weights(probs[task.name], groups, target, n_tags), -1)]  # -1: weighted mean
+            task_probs = probs[task.name]
+            # (quality, preference, rule, parameter): on equal quality the higher preference,
+            # the simpler rule, wins: weighted mean, then a fallback, then a learned model.
+            candidates = [(_judge_weights(task_probs, groups, target, n_tags), 0, "weights", None)]
             for j in range(n_tags):
-                guess = np.array([most_frequent_except(probs[task.name][g], j).argmax() for g in groups])
-                candidates.append((_quality(target, guess, n_tags), j))
-            _, chosen = max(candidates, key=lambda c: (c[0], -c[1]))  # on a tie, the weighted mean
-            if chosen >= 0:
-                rules.fallback[task.name] = int(chosen)
+                guess = np.array([most_frequent_except(task_probs[g], j).argmax() for g in groups])
+                candidates.append((_quality(target, guess, n_tags), -1 - j, "fallback", j))
+            features = np.array(
+                [article_features(task_probs[g], None if word_counts is None else word_counts[g]) for g in groups]
+            )
+            for rank, c in enumerate(_LEARNED_C):
+                judged = _judge_learned(features, target, n_tags, c)
+                if judged is not None:
+                    candidates.append((judged, -100 - rank, "learned", c))
+            _, _, rule, parameter = max(candidates, key=lambda c: (c[0], c[1]))
+            if rule == "fallback":
+                rules.fallback[task.name] = int(parameter)
+            elif rule == "learned":
+                rules.learned[task.name] = _fit_learned(features, target, n_tags, parameter)
             else:
-                weights = _fit_weights(_means(probs[task.name], groups), target, n_tags)
+                weights = _fit_weights(_means(task_probs, groups), target, n_tags)
                 rules.weights[task.name] = [round(float(w), 6) for w in weights]
     return rules
+
+
+def _fit_learned(features: np.ndarray, target: np.ndarray, n_tags: int, c: float) -> LearnedRule:
+    """A class-balanced multinomial logistic model; tags no article has get a score of about 0."""
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(features, target)
+    coef = np.zeros((n_tags, features.shape[1]))
+    intercept = np.full(n_tags, -30.0)
+    if len(model.classes_) == 2:  # scikit-learn gives one row for two classes
+        coef[model.classes_[1]], intercept[model.classes_[1]] = model.coef_[0], model.intercept_[0]
+        intercept[model.classes_[0]] = 0.0
+    else:
+        coef[model.classes_], intercept[model.classes_] = model.coef_, model.intercept_
+    return LearnedRule(np.round(coef, 6), np.round(intercept, 6))  # as saved, so a loaded model predicts the same
+
+
+def _judge_learned(features: np.ndarray, target: np.ndarray, n_tags: int, c: float) -> tuple[float, float] | None:
+    """Quality of the learned rule on articles it was not fitted on (the folds of :func:`_judge_weights`),
+    or None when some training fold has articles of one tag only."""
+    guess = np.zeros(len(target), dtype=np.int64)
+    fold_of = np.arange(len(target)) % _RULE_FOLDS
+    for fold in range(_RULE_FOLDS):
+        test = fold_of == fold
+        if not test.any():
+            continue
+        if test.all() or len(np.unique(target[~test])) < 2:
+            return None
+        rule = _fit_learned(features[~test], target[~test], n_tags, c)
+        guess[test] = [rule.scores(row).argmax() for row in features[test]]
+    return _quality(target, guess, n_tags)
 
 
 def _means(probs: np.ndarray, groups: list[np.ndarray]) -> np.ndarray:

@@ -200,16 +200,18 @@ class Tagger:
                 for n, p in probs.items()
             }
         tags, scores = {}, {}
+        word_counts = np.array([len(p.text.split()) for p in paragraphs])
         for task in self.schema.tasks:
             name = task.name
-            on = self.rules.article_tags(name, task.multi_label, decided[name], probs[name])
+            on = self.rules.article_tags(name, task.multi_label, decided[name], probs[name], word_counts)
             if task.multi_label:
                 tags[name] = [t for t, flag in zip(task.tag_names, on) if flag]
                 # An article's score for a tag: its most confident paragraph.
                 scores[name] = self._row_scores(name, probs[name].max(axis=0)[None, :])[0]
             else:
                 tags[name] = task.tag_names[int(np.argmax(on))]
-                scores[name] = self._row_scores(name, self.rules.article_scores(name, probs[name])[None, :])[0]
+                article = self.rules.article_scores(name, probs[name], word_counts)
+                scores[name] = self._row_scores(name, article[None, :])[0]
         return ArticleResult(tags, scores, paragraphs)
 
     # -- storage ----------------------------------------------------------------------

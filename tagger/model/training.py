@@ -275,13 +275,18 @@ def fit_model(labels: LabelSet, settings: TrainingSettings | None = None, *, ver
     if len(labels.articles):
         groups, truth, _ = _article_truth(labels, schema)
         decided = {t.name: _decide(t, cv.probabilities[t.name], cv.thresholds[t.name]) for t in schema.tasks}
-        rules = fit_article_rules(schema, groups, decided, cv.probabilities, truth)
+        word_counts = np.array([len(text.split()) for text in frame["text"]])
+        rules = fit_article_rules(schema, groups, decided, cv.probabilities, truth, word_counts)
         article_scores = {}
         for task in schema.tasks:
             predicted = np.array(
                 [
                     rules.article_tags(
-                        task.name, task.multi_label, decided[task.name][g], cv.probabilities[task.name][g]
+                        task.name,
+                        task.multi_label,
+                        decided[task.name][g],
+                        cv.probabilities[task.name][g],
+                        word_counts[g],
                     )
                     for g in groups
                 ]

@@ -45,8 +45,9 @@ if TYPE_CHECKING:
 __all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "read_meta", "save_model"]
 
 FORMAT = "tagger-model"
-FORMAT_VERSION = 1
-SUPPORTED_VERSIONS = (1,)
+FORMAT_VERSION = 2
+#: 2 added learned article rules (``article_rules.learned``); a version-1 model has none.
+SUPPORTED_VERSIONS = (1, 2)
 META_FILE = "meta.json"
 _WEIGHTS_NAME = re.compile(r"^weights-[0-9a-f]{16}\.npz$")
 _LIBRARIES = ("scikit-learn", "numpy", "scipy", "nltk")
@@ -217,6 +218,13 @@ def load_model(path: str | Path, expected_schema: Schema | None = None) -> Tagge
         for name, tag in rules.fallback.items():
             if name not in schema.task_names or not 0 <= tag < len(schema[name].tags):
                 raise ValueError(f"article rule of task {name!r} names no tag of the schema")
+        for name, learned in rules.learned.items():
+            if (
+                name not in schema.task_names
+                or schema[name].multi_label
+                or len(learned.intercept) != len(schema[name].tags)
+            ):
+                raise ValueError(f"learned article rule of task {name!r} does not fit the schema")
     except (KeyError, TypeError, ValueError, OSError) as exc:
         raise ModelError(f"{path}: damaged or foreign model ({exc}); retrain with `tagger train`") from None
     _check_versions(meta, path)
