@@ -77,6 +77,10 @@ def test_fitting_picks_the_fallback_rule_when_the_labels_follow_it():
     rules = fit_article_rules(SCHEMA, groups, {"voice": probs.argmax(1)}, {"voice": probs}, {"voice": truth})
     assert rules.fallback == {"voice": NARRATOR}
     assert "voice" not in rules.weights
+    record = rules.judged["voice"]
+    assert record["kept"] == "fallback narrator"
+    assert max(record["held_out"].values()) == record["held_out"]["fallback narrator"]
+    assert {"weighted mean", "learned C=0.3", "fallback farmer"} <= set(record["held_out"])
 
 
 def test_fitting_keeps_weighted_means_when_the_labels_follow_the_plain_majority():

@@ -36,6 +36,9 @@ def test_train_then_predict_json(weather_labels, tmp_path):
     trained = run("tagger", "train", str(weather_labels), "-o", str(model))
     assert trained.returncode == 0, trained.stderr
     assert "micro-F1" in trained.stdout and "precision" in trained.stdout and (model / "meta.json").exists()
+    # The article rule kept for the single-label task, and what it was judged against.
+    kept = json.loads((model / "meta.json").read_text())["training"]["article_rules_judged"]["mood"]["kept"]
+    assert f"mood: kept {kept} (held-out articles" in trained.stdout and "weighted mean" in trained.stdout
     text = "Paragraph 1.1: a gale battered the pier; a red alert is in force."
     out = run("tagger", "predict", "--model", str(model), "--json", "-", stdin=text)
     assert out.returncode == 0, out.stderr

@@ -57,3 +57,13 @@ def format_scores(scores: dict[str, Any]) -> str:
             summary += f"  accuracy {block['accuracy']:.3f}"
         parts.append(f"{task}: {summary}\n" + table(rows, ["tag", "precision", "recall", "f1", "support"]))
     return "\n\n".join(parts)
+
+
+def format_rule_choice(judged: dict[str, Any]) -> str:
+    """The article rule kept per single-label task, beside each candidate's held-out scores."""
+    lines = []
+    for task, record in judged.items():
+        ranked = sorted(record["held_out"].items(), key=lambda item: item[1], reverse=True)
+        shown = ", ".join(f"{name} {macro:.3f}/{accuracy:.3f}" for name, (macro, accuracy) in ranked)
+        lines.append(f"  {task}: kept {record['kept']} (held-out articles, macro-F1/accuracy: {shown})")
+    return "\nArticle rules:\n" + "\n".join(lines) if lines else ""

@@ -15,7 +15,7 @@ def run(args: argparse.Namespace) -> int:
     from ..labels.files import read_labels
     from ..model.training import TrainingSettings, fit_model
     from ..retrain.promote import check_destination, publish
-    from .format import format_scores
+    from .format import format_rule_choice, format_scores
 
     settings = TrainingSettings(folds=args.folds)
     print(f"training from {args.labels} ...", file=sys.stderr)
@@ -28,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     if "article" in scores:
         print("\nArticle level:\n")
         print(format_scores(scores["article"]))
+        print(format_rule_choice(model.meta["training"].get("article_rules_judged", {})))
     # Compare with the current model and promote, or keep a candidate (see tagger/retrain/promote.py).
     done = publish(model, labels, settings, args.output, promote_model=args.promote, force=args.force)
     print()
