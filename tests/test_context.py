@@ -48,8 +48,22 @@ def test_the_zero_rule_of_older_models_is_kept():
         context_views(PROBS, GROUPS, missing="mean")
 
 
-def test_the_rule_is_saved_and_older_models_load_with_zeros(weather_model, tmp_path):
-    _, path = weather_model
+@pytest.fixture(scope="module")
+def context_model(tmp_path_factory):
+    """A model that keeps the context stage: in these articles a filler line says whose
+    article it is only through the lines around it (see tests/test_voice.py)."""
+    from tests.conftest import write_labels
+    from tests.test_voice import VOICE_SCHEMA, _voice_rows
+
+    folder = write_labels(tmp_path_factory.mktemp("context") / "labels", VOICE_SCHEMA, *_voice_rows(20, seed=1))
+    out = folder.parent / "model"
+    model = tagger.train(folder, out)
+    assert model.context, "the fixture must keep the context stage"
+    return model, out
+
+
+def test_the_rule_is_saved_and_older_models_load_with_zeros(context_model, tmp_path):
+    _, path = context_model
     meta = json.loads((path / "meta.json").read_text())
     assert meta["context_missing"] == "article"
     old = tmp_path / "old"
@@ -60,8 +74,8 @@ def test_the_rule_is_saved_and_older_models_load_with_zeros(weather_model, tmp_p
     assert loaded.context and {h.missing for h in loaded.context.values()} == {"zero"}
 
 
-def test_an_unknown_rule_is_refused(weather_model, tmp_path):
-    _, path = weather_model
+def test_an_unknown_rule_is_refused(context_model, tmp_path):
+    _, path = context_model
     copy = tmp_path / "model"
     shutil.copytree(path, copy)
     meta = json.loads((copy / "meta.json").read_text())

@@ -138,3 +138,27 @@ def test_context_stage_is_dropped_for_tasks_it_does_not_help(weather_model):
             assert final >= first
         else:  # the first stage's out-of-fold predictions are the model's own
             assert scores["paragraph"][task] == scores["paragraph_first_stage"][task]
+
+
+def test_a_stage_is_kept_only_when_it_is_clearly_better_fold_by_fold():
+    from tagger.labels.schema import Schema
+    from tagger.model.training import clearly_better
+
+    task = Schema.from_dict({"tasks": [{"name": "mood", "kind": "single-label", "tags": {"a": "a", "b": "b"}}]}).tasks[
+        0
+    ]
+    truth = np.tile([0, 1], 50)
+    folds = [(np.array([], dtype=int), np.arange(start, start + 20)) for start in range(0, 100, 20)]
+    right = np.eye(2)[truth]
+    wrong_every_tenth = right.copy()
+    wrong_every_tenth[::10] = right[::10, ::-1]
+    # Better in every fold: kept.
+    assert clearly_better(task, truth, right, wrong_every_tenth, folds)
+    # The same predictions: not better.
+    assert not clearly_better(task, truth, right, right, folds)
+    # Better on average, but only because of one fold, and worse in another: not clearly better.
+    lucky = wrong_every_tenth.copy()
+    lucky[0:20] = right[0:20]
+    lucky[25] = right[25, ::-1]
+    assert lucky.argmax(1).tolist() != wrong_every_tenth.argmax(1).tolist()
+    assert not clearly_better(task, truth, lucky, wrong_every_tenth, folds)

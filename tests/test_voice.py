@@ -113,8 +113,11 @@ def _voice_rows(n_articles: int, seed: int) -> tuple[list[dict], list[dict]]:
         kind = "desk" if a % 2 else "agency"
         # Filler is told apart by a number only: the same words in both kinds of article.
         filler = [f"{t[:-1]} in district {a}." for t in rng.sample(_FILLER, 3)]
-        texts = [(f"{t[:-1]}, issue {a}.", kind) for t in rng.sample(_MARKS[kind], 2)] + [(t, kind) for t in filler]
-        texts.append((f'"We are ready for more rain," mayor number {a} said.', "quoted"))
+        texts = [(f"{t[:-1]}, issue {a}.", kind) for t in rng.sample(_MARKS[kind], 2)]
+        # A quote after each filler line: the neighbours and the article mean that the context
+        # stage reads are then mostly quotes, while the voice stage reads unattributed text only.
+        for q, line in enumerate(filler):
+            texts += [(line, kind), (f'"We are ready for more rain," mayor number {a}.{q} said.', "quoted")]
         for i, (text, who) in enumerate(texts):
             paragraphs.append({"article": f"v{a:02d}", "index": i, "text": text, "who": who})
         articles.append({"article": f"v{a:02d}", "who": kind})

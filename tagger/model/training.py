@@ -26,7 +26,16 @@ from .heads import LinearHead, fit_head
 from .tagger import Tagger
 from .voice import THRESHOLD_GRID, VoiceRule, apply_voice
 
-__all__ = ["TrainingSettings", "cross_validate", "fit_model", "later_stages", "score_task", "task_targets", "train"]
+__all__ = [
+    "TrainingSettings",
+    "clearly_better",
+    "cross_validate",
+    "fit_model",
+    "later_stages",
+    "score_task",
+    "task_targets",
+    "train",
+]
 
 _THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 
@@ -218,33 +227,66 @@ def later_stages(
 
     ``first`` holds out-of-fold first-stage probabilities; each (train_rows, test_rows)
     of ``folds`` fits the context head on its training rows and scores its test rows.
-    The context stage is dropped when the first stage alone scores better; the voice
-    stage (single-label tasks) is kept at its best threshold only where it scores better.
+    A stage is kept only when it is clearly better than going without it (see
+    :func:`clearly_better`): the voice stage (single-label tasks) at its best threshold.
     Training and the learning curve both choose the stages here.
     """
     second = np.zeros_like(first)
     for train_rows, test_rows in folds:
         head = fit_context_head(task, first[train_rows], groups[train_rows], truth[train_rows])
         second[test_rows] = head.probabilities(first[test_rows], groups[test_rows])
-    with_context = _headline_score(task, truth, second) >= _headline_score(task, truth, first)
+    with_context = clearly_better(task, truth, second, first, folds)
     if not with_context:
         second = first
     voice_threshold = None
     if not task.multi_label:
-        second, voice_threshold = _choose_voice(task, truth, second, groups, attributed)
+        second, voice_threshold = _choose_voice(task, truth, second, groups, attributed, folds)
     return second, with_context, voice_threshold
 
 
+def clearly_better(
+    task: Task,
+    truth: np.ndarray,
+    candidate: np.ndarray,
+    baseline: np.ndarray,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> bool:
+    """Does ``candidate`` beat ``baseline`` by more than two standard errors of the per-fold gain?
+
+    Both are out-of-fold probabilities; the gain is compared fold by fold (paired), so
+    the test is sharp. A stage that only ties on our own labels is left out: every stage
+    fits something to our labels, and real articles reward the simpler model (a context
+    stage for ``stance`` that gained 0.0002 +- 0.0044 cost 0.017 on the development set).
+    """
+    gains = np.array(
+        [
+            _headline_score(task, truth[rows], candidate[rows]) - _headline_score(task, truth[rows], baseline[rows])
+            for _, rows in folds
+        ]
+    )
+    if len(gains) < 2:
+        return bool(gains.sum() > 0)
+    return bool(gains.mean() > max(2 * gains.std(ddof=1) / np.sqrt(len(gains)), 1e-9))
+
+
 def _choose_voice(
-    task: Task, truth: np.ndarray, probs: np.ndarray, groups: np.ndarray, attributed: np.ndarray
+    task: Task,
+    truth: np.ndarray,
+    probs: np.ndarray,
+    groups: np.ndarray,
+    attributed: np.ndarray,
+    folds: Sequence[tuple[np.ndarray, np.ndarray]],
 ) -> tuple[np.ndarray, float | None]:
-    """The voice stage's best threshold on out-of-fold ``probs``, or None when it does not score better."""
+    """The voice stage at its best threshold on out-of-fold ``probs`` when that is clearly
+    better than no voice stage, else ``probs`` and None."""
     best_probs, best_score, best_threshold = probs, _headline_score(task, truth, probs), None
     for threshold in THRESHOLD_GRID:
         candidate = apply_voice(probs, groups, attributed, threshold)
         score = _headline_score(task, truth, candidate)
         if score > best_score + 1e-9:
             best_probs, best_score, best_threshold = candidate, score, threshold
+    if best_threshold is None or not clearly_better(task, truth, best_probs, probs, folds):
+        return probs, None
     return best_probs, best_threshold
 
 
