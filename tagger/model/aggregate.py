@@ -43,6 +43,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
 from ..labels.schema import Schema
+from .heads import tag_weights
 
 __all__ = ["ArticleRules", "LearnedRule", "article_features", "fit_article_rules", "headline_row"]
 
@@ -257,13 +258,7 @@ def _rule_name(tags: tuple[str, ...], rule: str, parameter: float | int | None) 
 def _fit_learned(features: np.ndarray, target: np.ndarray, n_tags: int, c: float) -> LearnedRule:
     """A class-balanced multinomial logistic model; tags no article has get a score of about 0."""
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(features, target)
-    coef = np.zeros((n_tags, features.shape[1]))
-    intercept = np.full(n_tags, -30.0)
-    if len(model.classes_) == 2:  # scikit-learn gives one row for two classes
-        coef[model.classes_[1]], intercept[model.classes_[1]] = model.coef_[0], model.intercept_[0]
-        intercept[model.classes_[0]] = 0.0
-    else:
-        coef[model.classes_], intercept[model.classes_] = model.coef_, model.intercept_
+    coef, intercept = tag_weights(model, n_tags)
     return LearnedRule(np.round(coef, 6), np.round(intercept, 6))  # as saved, so a loaded model predicts the same
 
 

@@ -28,7 +28,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from ..labels.schema import Task
-from .heads import scores_to_probabilities
+from .heads import scores_to_probabilities, tag_weights
 
 __all__ = ["MISSING_CONTEXT", "N_VIEWS", "ContextHead", "context_views", "fit_context_head"]
 
@@ -110,9 +110,4 @@ def fit_context_head(task: Task, probs: np.ndarray, groups: np.ndarray, targets:
         intercept[present] = 30.0
         return ContextHead(task, coef, intercept)
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(flat, targets)
-    if len(model.classes_) == 2:
-        coef[model.classes_[1]], intercept[model.classes_[1]] = model.coef_[0], model.intercept_[0]
-        intercept[model.classes_[0]] = 0.0
-    else:
-        coef[model.classes_], intercept[model.classes_] = model.coef_, model.intercept_
-    return ContextHead(task, coef, intercept)
+    return ContextHead(task, *tag_weights(model, k))

@@ -15,7 +15,7 @@ from sklearn.linear_model import LogisticRegression
 
 from ..labels.schema import Task
 
-__all__ = ["LinearHead", "fit_head", "scores_to_probabilities"]
+__all__ = ["LinearHead", "fit_head", "scores_to_probabilities", "tag_weights"]
 
 
 @dataclass
@@ -78,13 +78,23 @@ def fit_head(task: Task, features: sparse.csr_matrix, targets: np.ndarray, c: fl
         intercept[:] = -10.0
         intercept[present[0]] = 10.0
         return LinearHead(task, coef, intercept)
-    model = _logistic(c, seed).fit(features, targets)
+    coef, intercept = tag_weights(_logistic(c, seed).fit(features, targets), n_tags, np.float32)
+    return LinearHead(task, coef, intercept)
+
+
+def tag_weights(model: LogisticRegression, n_tags: int, dtype: type = np.float64) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted single-label ``LogisticRegression`` as one weight row and intercept per tag of the task.
+
+    scikit-learn keeps one row for two classes (p(1) = sigmoid(w.x + b)): it becomes the
+    second class's row against a zero row. Tags absent from the training data get an
+    intercept of -30, so they never win.
+    """
     classes = model.classes_
-    if len(classes) == 2:  # sklearn keeps one row for two classes: p(1) = sigmoid(w.x + b)
+    coef = np.zeros((n_tags, model.coef_.shape[1]), dtype=dtype)
+    intercept = np.full(n_tags, -30.0, dtype=dtype)
+    if len(classes) == 2:
         coef[classes[1]], intercept[classes[1]] = model.coef_[0], model.intercept_[0]
+        intercept[classes[0]] = 0.0
     else:
         coef[classes], intercept[classes] = model.coef_, model.intercept_
-    # Tags absent from this fold's training data can never win.
-    absent = np.setdiff1d(np.arange(n_tags), classes)
-    intercept[absent] = -30.0
-    return LinearHead(task, coef, intercept)
+    return coef, intercept
