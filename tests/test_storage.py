@@ -155,6 +155,7 @@ def test_a_version_1_model_without_learned_article_rules_still_loads(model_copy)
     meta = _meta(model_copy)
     meta["format_version"] = 1
     meta["article_rules"].pop("learned", None)
+    meta["context_missing"] = "article"  # the rule of that time
     _write_meta(model_copy, meta)
     model = tagger.load(model_copy)
     assert model.rules.learned == {}

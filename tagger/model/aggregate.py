@@ -43,6 +43,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 
 from ..labels.schema import Schema
+from .context import CONTEXT_MIN_WORDS
 from .heads import tag_weights
 
 __all__ = ["ArticleRules", "LearnedRule", "article_features", "fit_article_rules", "headline_row"]
@@ -52,8 +53,8 @@ _RULE_FOLDS = 5
 _WEIGHT_GRID = tuple(float(x) for x in np.exp(np.linspace(-1.5, 1.5, 13)))
 #: Inverse regularisation strengths tried for the learned rule (few articles: strong priors).
 _LEARNED_C = (0.3, 1.0)
-#: The headline is the first paragraph of at least this many words (skipping furniture like "Share").
-HEADLINE_MIN_WORDS = 4
+#: The headline is the first paragraph that is not furniture like "Share" (the context stage's bound).
+HEADLINE_MIN_WORDS = CONTEXT_MIN_WORDS
 #: Summaries per tag in :func:`article_features`.
 N_SUMMARIES = 5
 

@@ -15,6 +15,12 @@ instead; a paragraph tagged alone is its own article, so every view is its own
 probability. (Filling them with zeros read "no neighbour" as "a neighbour
 without the tag" and pulled lone paragraphs and headlines down.)
 
+Page furniture is not context either. Under the ``"skip_short"`` rule the
+neighbours and the article mean are read over paragraphs of at least
+``CONTEXT_MIN_WORDS`` words, so a headline under a section label ("Middle
+East") or a paragraph above "Share this article" is read beside the nearest
+paragraph with content, and ten furniture lines do not dilute the article mean.
+
 It is fitted on out-of-fold first-stage probabilities, so it learns how much to
 trust context on paragraphs the first stage has not seen. On real articles it
 is the largest single gain we measured (see ``benchmarks/quality.py``).
@@ -22,6 +28,7 @@ is the largest single gain we measured (see ``benchmarks/quality.py``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,42 +37,85 @@ from sklearn.linear_model import LogisticRegression
 from ..labels.schema import Task
 from .heads import scores_to_probabilities, tag_weights
 
-__all__ = ["MISSING_CONTEXT", "N_VIEWS", "ContextHead", "context_views", "fit_context_head"]
+__all__ = [
+    "CONTEXT_MIN_WORDS",
+    "MISSING_CONTEXT",
+    "N_VIEWS",
+    "ContextHead",
+    "context_views",
+    "fit_context_head",
+    "paragraph_word_counts",
+]
 
 N_VIEWS = 4
 _EPS = 1e-4
-#: How views with nothing to read are filled: "article" (see above), or "zero",
-#: the rule of models trained before it, kept so that they predict as trained.
-MISSING_CONTEXT = ("article", "zero")
+#: How the views are read (see above): "skip_short"; "article", the rule before
+#: furniture was skipped; "zero", filling missing views with zeros. Older rules are
+#: kept so that models trained with them predict as trained.
+MISSING_CONTEXT = ("skip_short", "article", "zero")
+#: Paragraphs shorter than this are furniture to the "skip_short" rule, and to the
+#: article rules when they look for the headline.
+CONTEXT_MIN_WORDS = 4
 
 
-def context_views(probs: np.ndarray, groups: np.ndarray, missing: str = "article") -> np.ndarray:
+def paragraph_word_counts(texts: Sequence[str]) -> np.ndarray:
+    """White-space words per paragraph: what tells furniture from content here and in the article rules."""
+    return np.fromiter((len(text.split()) for text in texts), dtype=np.int64, count=len(texts))
+
+
+def context_views(
+    probs: np.ndarray, groups: np.ndarray, missing: str = "skip_short", word_counts: np.ndarray | None = None
+) -> np.ndarray:
     """(n, n_tags, 4) views: own log-odds, mean of the article's other paragraphs, previous, next.
 
     ``groups`` gives each row's article; rows of one article are consecutive.
     A view with nothing to read (no other paragraph, no neighbour) is filled by
-    the ``missing`` rule: ``"article"`` as the module docstring says, ``"zero"``
-    with zeros.
+    the ``missing`` rule: ``"article"`` and ``"skip_short"`` with the mean of the
+    article's other paragraphs (or the paragraph's own probability), ``"zero"``
+    with zeros. Under ``"skip_short"`` only paragraphs of ``word_counts`` at least
+    ``CONTEXT_MIN_WORDS`` count as others and neighbours (all of them without
+    ``word_counts``).
     """
     if missing not in MISSING_CONTEXT:
         raise ValueError(f"missing must be one of {MISSING_CONTEXT}, got {missing!r}")
     n, k = probs.shape
+    groups = np.asarray(groups)
     clipped = np.clip(probs.astype(np.float64), _EPS, 1 - _EPS)
     log_odds = np.log(clipped / (1 - clipped))
-    _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
-    sums = np.zeros((len(counts), k))
-    np.add.at(sums, inverse, probs)
-    others = (sums[inverse] - probs) / np.maximum(counts[inverse] - 1, 1)[:, None]
-    if missing == "article":
-        alone = counts[inverse] == 1
+    counted = np.ones(n, dtype=bool)
+    if missing == "skip_short" and word_counts is not None:
+        counted = np.asarray(word_counts) >= CONTEXT_MIN_WORDS
+    weights = counted.astype(np.float64)
+    _, inverse = np.unique(groups, return_inverse=True)
+    sums = np.zeros((inverse.max() + 1 if n else 0, k))
+    np.add.at(sums, inverse, probs * weights[:, None])
+    totals = np.bincount(inverse, weights, minlength=len(sums))
+    other_count = totals[inverse] - weights
+    others = (sums[inverse] - probs * weights[:, None]) / np.maximum(other_count, 1)[:, None]
+    if missing != "zero":
+        alone = other_count == 0
         others[alone] = probs[alone]
-    same_as_previous = np.r_[False, groups[1:] == groups[:-1]] if n else np.zeros(0, bool)
-    previous = others.copy() if missing == "article" else np.zeros((n, k))
+    previous = others.copy() if missing != "zero" else np.zeros((n, k))
     following = previous.copy()
-    rows = np.flatnonzero(same_as_previous)
-    previous[rows] = probs[rows - 1]
-    following[rows - 1] = probs[rows]
+    before, after = _nearest_counted(groups, counted)
+    has_before, has_after = before >= 0, after >= 0
+    previous[has_before] = probs[before[has_before]]
+    following[has_after] = probs[after[has_after]]
     return np.stack([log_odds, others, previous, following], axis=2)
+
+
+def _nearest_counted(groups: np.ndarray, counted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each row, the nearest counted row before it and after it in its article, or -1."""
+    n = len(groups)
+    rows = np.arange(n)
+    last_counted = np.maximum.accumulate(np.where(counted, rows, -1)) if n else rows
+    before = np.r_[-1, last_counted[:-1]] if n else rows
+    next_counted = np.minimum.accumulate(np.where(counted, rows, n)[::-1])[::-1] if n else rows
+    after = np.r_[next_counted[1:], n] if n else rows
+    before = np.where((before >= 0) & (groups[np.maximum(before, 0)] == groups), before, -1)
+    inside = after < n
+    after = np.where(inside & (groups[np.minimum(after, n - 1)] == groups), after, -1)
+    return before, after
 
 
 @dataclass
@@ -76,10 +126,10 @@ class ContextHead:
     task: Task
     coef: np.ndarray
     intercept: np.ndarray
-    missing: str = "article"
+    missing: str = "skip_short"
 
-    def probabilities(self, probs: np.ndarray, groups: np.ndarray) -> np.ndarray:
-        views = context_views(probs, groups, self.missing)
+    def probabilities(self, probs: np.ndarray, groups: np.ndarray, word_counts: np.ndarray | None = None) -> np.ndarray:
+        views = context_views(probs, groups, self.missing, word_counts)
         if self.task.multi_label:
             scores = np.einsum("nkv,kv->nk", views, self.coef) + self.intercept
         else:
@@ -87,9 +137,11 @@ class ContextHead:
         return scores_to_probabilities(scores, self.task.multi_label).astype(np.float32)
 
 
-def fit_context_head(task: Task, probs: np.ndarray, groups: np.ndarray, targets: np.ndarray) -> ContextHead:
+def fit_context_head(
+    task: Task, probs: np.ndarray, groups: np.ndarray, targets: np.ndarray, word_counts: np.ndarray | None = None
+) -> ContextHead:
     """Fit on out-of-fold first-stage ``probs``; ``targets`` as in :func:`tagger.model.heads.fit_head`."""
-    views = context_views(probs, groups)
+    views = context_views(probs, groups, "skip_short", word_counts)
     k = len(task.tags)
     if task.multi_label:
         coef = np.zeros((k, N_VIEWS))

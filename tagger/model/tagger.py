@@ -11,7 +11,7 @@ import numpy as np
 from ..labels.schema import Schema
 from ..text.segment import split_paragraphs
 from .aggregate import ArticleRules
-from .context import ContextHead
+from .context import ContextHead, paragraph_word_counts
 from .features import FeatureSettings, TextFeatures
 from .heads import LinearHead, scores_to_probabilities
 from .results import ArticleResult, ParagraphResult
@@ -100,8 +100,9 @@ class Tagger:
         groups = np.zeros(len(paragraphs), dtype=np.int64) if groups is None else np.asarray(groups)
         if len(groups) != len(paragraphs):
             raise ValueError(f"groups has {len(groups)} entries for {len(paragraphs)} paragraphs")
+        word_counts = paragraph_word_counts(paragraphs) if self.context else None
         probs = {
-            name: self.context[name].probabilities(p, groups) if name in self.context else p
+            name: self.context[name].probabilities(p, groups, word_counts) if name in self.context else p
             for name, p in probs.items()
         }
         return self.voice.apply(probs, paragraphs, groups)
@@ -200,7 +201,7 @@ class Tagger:
                 for n, p in probs.items()
             }
         tags, scores = {}, {}
-        word_counts = np.array([len(p.text.split()) for p in paragraphs])
+        word_counts = paragraph_word_counts([p.text for p in paragraphs])
         for task in self.schema.tasks:
             name = task.name
             on = self.rules.article_tags(name, task.multi_label, decided[name], probs[name], word_counts)

@@ -20,7 +20,7 @@ from ..labels.files import LabelSet, read_labels
 from ..labels.schema import Schema, Task
 from ..text.attribution import attribution_flags
 from .aggregate import fit_article_rules
-from .context import ContextHead, fit_context_head
+from .context import ContextHead, fit_context_head, paragraph_word_counts
 from .features import FeatureSettings, build_vectorizer
 from .heads import LinearHead, fit_head
 from .tagger import Tagger
@@ -196,6 +196,7 @@ def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidat
     chosen_c, first_stage, first_scores = {}, {}, {}
     probabilities, thresholds, scores, with_context, voice = {}, {}, {}, {}, {}
     attributed = attribution_flags(texts)
+    word_counts = paragraph_word_counts(texts)
     for task in schema.tasks:
         truth = targets[task.name]
         ranked = [(_headline_score(task, truth, oof[task.name, c]), -c, c) for c in settings.c_grid]
@@ -205,7 +206,7 @@ def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidat
         first_thresholds = best_thresholds(truth, oof[task.name, c]) if task.multi_label else None
         first_scores[task.name] = score_task(task, truth, _decide(task, oof[task.name, c], first_thresholds))
         second, with_context[task.name], voice_threshold = later_stages(
-            task, truth, first_stage[task.name], groups, attributed, folds
+            task, truth, first_stage[task.name], groups, attributed, folds, word_counts
         )
         if voice_threshold is not None:
             voice[task.name] = voice_threshold
@@ -222,6 +223,7 @@ def later_stages(
     groups: np.ndarray,
     attributed: np.ndarray,
     folds: Sequence[tuple[np.ndarray, np.ndarray]],
+    word_counts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, bool, float | None]:
     """Out-of-fold scores after the context and voice stages, and whether each is kept.
 
@@ -233,8 +235,9 @@ def later_stages(
     """
     second = np.zeros_like(first)
     for train_rows, test_rows in folds:
-        head = fit_context_head(task, first[train_rows], groups[train_rows], truth[train_rows])
-        second[test_rows] = head.probabilities(first[test_rows], groups[test_rows])
+        counts = (None, None) if word_counts is None else (word_counts[train_rows], word_counts[test_rows])
+        head = fit_context_head(task, first[train_rows], groups[train_rows], truth[train_rows], counts[0])
+        second[test_rows] = head.probabilities(first[test_rows], groups[test_rows], counts[1])
     with_context = clearly_better(task, truth, second, first, folds)
     if not with_context:
         second = first
@@ -317,7 +320,7 @@ def fit_model(labels: LabelSet, settings: TrainingSettings | None = None, *, ver
     if len(labels.articles):
         groups, truth, _ = _article_truth(labels, schema)
         decided = {t.name: _decide(t, cv.probabilities[t.name], cv.thresholds[t.name]) for t in schema.tasks}
-        word_counts = np.array([len(text.split()) for text in frame["text"]])
+        word_counts = paragraph_word_counts(frame["text"])
         rules = fit_article_rules(schema, groups, decided, cv.probabilities, truth, word_counts)
         article_scores = {}
         for task in schema.tasks:
@@ -346,7 +349,9 @@ def fit_model(labels: LabelSet, settings: TrainingSettings | None = None, *, ver
     for task in schema.tasks:
         targets = task_targets(task, frame[task.name].tolist())
         if cv.with_context.get(task.name, True):
-            context[task.name] = fit_context_head(task, cv.first_stage[task.name], groups_all, targets)
+            context[task.name] = fit_context_head(
+                task, cv.first_stage[task.name], groups_all, targets, paragraph_word_counts(frame["text"])
+            )
         head = fit_head(task, features, targets, cv.chosen_c[task.name], settings.seed)
         if task.multi_label:
             head.thresholds = cv.thresholds[task.name]

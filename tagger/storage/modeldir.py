@@ -45,9 +45,10 @@ if TYPE_CHECKING:
 __all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "read_meta", "save_model"]
 
 FORMAT = "tagger-model"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 #: 2 added learned article rules (``article_rules.learned``); a version-1 model has none.
-SUPPORTED_VERSIONS = (1, 2)
+#: 3 added the context rule "skip_short" (``context_missing``), which older versions do not know.
+SUPPORTED_VERSIONS = (1, 2, 3)
 META_FILE = "meta.json"
 _WEIGHTS_NAME = re.compile(r"^weights-[0-9a-f]{16}\.npz$")
 _LIBRARIES = ("scikit-learn", "numpy", "scipy", "nltk")
@@ -194,7 +195,7 @@ def load_model(path: str | Path, expected_schema: Schema | None = None) -> Tagge
         heads, context = {}, {}
         # Models written before the rule was recorded filled missing context with zeros.
         missing = meta.get("context_missing", "zero")
-        if missing not in MISSING_CONTEXT:
+        if missing not in MISSING_CONTEXT or (missing == "skip_short" and meta.get("format_version", 0) < 3):
             raise ValueError(f"unknown context_missing {missing!r}")
         for task in schema.tasks:
             coef, intercept = arrays[f"{task.name}.coef"], arrays[f"{task.name}.intercept"]
