@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -110,3 +112,16 @@ def test_shipped_model_gets_plain_cases_right(text, task, tag):
     paragraph = tagger.predict(text, level="paragraph")[0]
     value = paragraph.tags[task]
     assert tag in value if isinstance(value, list) else value == tag
+
+
+def test_the_readme_python_example_shows_what_the_shipped_model_returns():
+    """The README's example output is what a user sees; a retrained model must update it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = re.search(r'tagger\.predict\(open\("(examples/[^"]+)"\)\.read\(\)\)', readme)
+    shown_tags = re.search(r"^result\.tags\s+# (\{.*\})$", readme, re.MULTILINE)
+    shown_stance = re.search(r'^result\.scores\["stance"\]\s+# (\{.*\})$', readme, re.MULTILINE)
+    assert example and shown_tags and shown_stance, "README.md: the Python example has moved; update this test"
+    result = tagger.load(MODEL).predict((ROOT / example.group(1)).read_text(encoding="utf-8"))
+    fix = "README.md: update the Python example's output to what the shipped model returns"
+    assert result.tags == ast.literal_eval(shown_tags.group(1)), fix
+    assert result.scores["stance"] == pytest.approx(ast.literal_eval(shown_stance.group(1)), abs=2e-4), fix
