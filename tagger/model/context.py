@@ -108,13 +108,15 @@ def _nearest_counted(groups: np.ndarray, counted: np.ndarray) -> tuple[np.ndarra
     """For each row, the nearest counted row before it and after it in its article, or -1."""
     n = len(groups)
     rows = np.arange(n)
-    last_counted = np.maximum.accumulate(np.where(counted, rows, -1)) if n else rows
-    before = np.r_[-1, last_counted[:-1]] if n else rows
-    next_counted = np.minimum.accumulate(np.where(counted, rows, n)[::-1])[::-1] if n else rows
-    after = np.r_[next_counted[1:], n] if n else rows
-    before = np.where((before >= 0) & (groups[np.maximum(before, 0)] == groups), before, -1)
-    inside = after < n
-    after = np.where(inside & (groups[np.minimum(after, n - 1)] == groups), after, -1)
+    if not n:
+        return rows, rows
+    last_counted = np.maximum.accumulate(np.where(counted, rows, -1))
+    before = np.r_[-1, last_counted[:-1]]
+    next_counted = np.minimum.accumulate(np.where(counted, rows, n)[::-1])[::-1]
+    after = np.r_[next_counted[1:], n]
+    before[(before >= 0) & (groups[np.maximum(before, 0)] != groups)] = -1
+    after[(after < n) & (groups[np.minimum(after, n - 1)] != groups)] = n
+    after[after == n] = -1
     return before, after
 
 

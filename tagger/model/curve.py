@@ -136,7 +136,7 @@ def learning_curve(
             first = oof[f, task.name, max(ranked)[2]]
             # The context and voice stages as training chooses them, fitted on the same share of the articles.
             share_folds = [(rows, test_rows) for rows, (_, test_rows) in zip(kept_rows[f], folds)]
-            probs, _, _ = later_stages(task, truth, first, groups, attributed, share_folds)
+            probs, _, _ = later_stages(task, truth, first, groups, attributed, share_folds, split.word_counts)
             thresholds = best_thresholds(truth, probs) if task.multi_label else None
             scored = score_task(task, truth, _decide(task, probs, thresholds))
             block["scores"].append(scored[block["metric"]])

@@ -149,6 +149,7 @@ class GroupedFolds:
     groups: np.ndarray
     targets: dict[str, np.ndarray]
     folds: list[tuple[np.ndarray, np.ndarray]]
+    word_counts: np.ndarray  # per paragraph: the context stage skips furniture by it
 
 
 def grouped_folds(labels: LabelSet, settings: TrainingSettings) -> GroupedFolds:
@@ -161,7 +162,7 @@ def grouped_folds(labels: LabelSet, settings: TrainingSettings) -> GroupedFolds:
     if n_folds < 2:
         raise ValueError("cross-validation needs paragraphs from at least two articles")
     folds = list(GroupKFold(n_splits=n_folds).split(texts, groups=groups))
-    return GroupedFolds(texts, groups, targets, folds)
+    return GroupedFolds(texts, groups, targets, folds, paragraph_word_counts(texts))
 
 
 def fold_probabilities(
@@ -196,7 +197,6 @@ def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidat
     chosen_c, first_stage, first_scores = {}, {}, {}
     probabilities, thresholds, scores, with_context, voice = {}, {}, {}, {}, {}
     attributed = attribution_flags(texts)
-    word_counts = paragraph_word_counts(texts)
     for task in schema.tasks:
         truth = targets[task.name]
         ranked = [(_headline_score(task, truth, oof[task.name, c]), -c, c) for c in settings.c_grid]
@@ -206,7 +206,7 @@ def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidat
         first_thresholds = best_thresholds(truth, oof[task.name, c]) if task.multi_label else None
         first_scores[task.name] = score_task(task, truth, _decide(task, oof[task.name, c], first_thresholds))
         second, with_context[task.name], voice_threshold = later_stages(
-            task, truth, first_stage[task.name], groups, attributed, folds, word_counts
+            task, truth, first_stage[task.name], groups, attributed, folds, split.word_counts
         )
         if voice_threshold is not None:
             voice[task.name] = voice_threshold
@@ -223,21 +223,21 @@ def later_stages(
     groups: np.ndarray,
     attributed: np.ndarray,
     folds: Sequence[tuple[np.ndarray, np.ndarray]],
-    word_counts: np.ndarray | None = None,
+    word_counts: np.ndarray,
 ) -> tuple[np.ndarray, bool, float | None]:
     """Out-of-fold scores after the context and voice stages, and whether each is kept.
 
     ``first`` holds out-of-fold first-stage probabilities; each (train_rows, test_rows)
-    of ``folds`` fits the context head on its training rows and scores its test rows.
+    of ``folds`` fits the context head on its training rows and scores its test rows;
+    ``word_counts`` tells it furniture from content.
     A stage is kept only when it is clearly better than going without it (see
     :func:`clearly_better`): the voice stage (single-label tasks) at its best threshold.
     Training and the learning curve both choose the stages here.
     """
     second = np.zeros_like(first)
     for train_rows, test_rows in folds:
-        counts = (None, None) if word_counts is None else (word_counts[train_rows], word_counts[test_rows])
-        head = fit_context_head(task, first[train_rows], groups[train_rows], truth[train_rows], counts[0])
-        second[test_rows] = head.probabilities(first[test_rows], groups[test_rows], counts[1])
+        head = fit_context_head(task, first[train_rows], groups[train_rows], truth[train_rows], word_counts[train_rows])
+        second[test_rows] = head.probabilities(first[test_rows], groups[test_rows], word_counts[test_rows])
     with_context = clearly_better(task, truth, second, first, folds)
     if not with_context:
         second = first
@@ -312,6 +312,7 @@ def fit_model(labels: LabelSet, settings: TrainingSettings | None = None, *, ver
     schema = labels.schema
     cv = cross_validate(labels, settings)
     frame = labels.paragraphs
+    word_counts = paragraph_word_counts(frame["text"])
     meta: dict[str, Any] = {"cv_scores": {"paragraph": cv.scores, "paragraph_first_stage": cv.first_stage_scores}}
 
     from .aggregate import ArticleRules
@@ -320,7 +321,6 @@ def fit_model(labels: LabelSet, settings: TrainingSettings | None = None, *, ver
     if len(labels.articles):
         groups, truth, _ = _article_truth(labels, schema)
         decided = {t.name: _decide(t, cv.probabilities[t.name], cv.thresholds[t.name]) for t in schema.tasks}
-        word_counts = paragraph_word_counts(frame["text"])
         rules = fit_article_rules(schema, groups, decided, cv.probabilities, truth, word_counts)
         article_scores = {}
         for task in schema.tasks:
@@ -349,9 +349,7 @@ def fit_model(labels: LabelSet, settings: TrainingSettings | None = None, *, ver
     for task in schema.tasks:
         targets = task_targets(task, frame[task.name].tolist())
         if cv.with_context.get(task.name, True):
-            context[task.name] = fit_context_head(
-                task, cv.first_stage[task.name], groups_all, targets, paragraph_word_counts(frame["text"])
-            )
+            context[task.name] = fit_context_head(task, cv.first_stage[task.name], groups_all, targets, word_counts)
         head = fit_head(task, features, targets, cv.chosen_c[task.name], settings.seed)
         if task.multi_label:
             head.thresholds = cv.thresholds[task.name]
