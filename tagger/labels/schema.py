@@ -31,12 +31,19 @@ def did_you_mean(value: str, choices: list[str] | tuple[str, ...]) -> str:
 
 @dataclass(frozen=True)
 class Task:
-    """One prediction task: a name, a kind, and its tags with a one-line meaning each."""
+    """One prediction task: a name, a kind, and its tags with a one-line meaning each.
+
+    ``proper_names=False`` keeps the task's weights off proper names (words the labelled
+    texts capitalise mid-sentence: places, people, outlets, the group's names): for a
+    task whose tags are a judgement, such as a stance, the names in our labels are
+    accidents of which stories we wrote, not evidence, and real pages mix them freely.
+    """
 
     name: str
     kind: TaskKind
     tags: dict[str, str]
     description: str = ""
+    proper_names: bool = True
 
     @property
     def multi_label(self) -> bool:
@@ -79,7 +86,14 @@ class Schema:
             "name": self.name,
             "description": self.description,
             "tasks": [
-                {"name": t.name, "kind": t.kind, "description": t.description, "tags": dict(t.tags)} for t in self.tasks
+                {
+                    "name": t.name,
+                    "kind": t.kind,
+                    "description": t.description,
+                    "tags": dict(t.tags),
+                    **({} if t.proper_names else {"proper_names": False}),
+                }
+                for t in self.tasks
             ],
         }
 
@@ -105,7 +119,11 @@ class Schema:
                 raise SchemaError(f"{where} ({name}): tags may not be empty, contain ';' or surrounding spaces: {bad}")
             if kind == SINGLE_LABEL and len(tags) < 2:
                 raise SchemaError(f"{where} ({name}): a single-label task needs at least two tags")
-            tasks.append(Task(name, kind, {str(k): str(v) for k, v in tags.items()}, str(raw.get("description", ""))))
+            proper_names = raw.get("proper_names", True)
+            if not isinstance(proper_names, bool):
+                raise SchemaError(f"{where} ({name}): 'proper_names' must be true or false, got {proper_names!r}")
+            tags_read = {str(k): str(v) for k, v in tags.items()}
+            tasks.append(Task(name, kind, tags_read, str(raw.get("description", "")), proper_names))
         return cls(tuple(tasks), str(data.get("name", "schema")), str(data.get("description", "")))
 
     @classmethod

@@ -88,6 +88,15 @@ class TextFeatures:
         self.idf_ = np.concatenate([np.asarray(word_idf, np.float64), np.asarray(char_idf, np.float64)])
         self._tokens = {}
 
+    def proper_name_columns(self, texts: list[str]) -> np.ndarray:
+        """Word columns whose term holds a proper name of ``texts`` (see ``WordAnalyzer.proper_name_tokens``).
+
+        Character n-gram columns are shared between names and other words, so they stay.
+        """
+        names = self.analyzer.proper_name_tokens(texts)
+        columns = [c for term, c in self.word_vocabulary.items() if any(t in names for t in term.split(" "))]
+        return np.array(sorted(columns), dtype=np.int64)
+
     def build_analyzer(self) -> Callable[[str], list[str]]:
         """A callable giving a text's terms as the vocabulary names them (as in scikit-learn)."""
         if not self.settings.char_ngrams:

@@ -54,13 +54,28 @@ def _logistic(c: float, seed: int) -> LogisticRegression:
     return LogisticRegression(C=c, class_weight="balanced", solver="newton-cg", max_iter=2000, random_state=seed)
 
 
-def fit_head(task: Task, features: sparse.csr_matrix, targets: np.ndarray, c: float, seed: int = 0) -> LinearHead:
+def fit_head(
+    task: Task,
+    features: sparse.csr_matrix,
+    targets: np.ndarray,
+    c: float,
+    seed: int = 0,
+    blocked: np.ndarray | None = None,
+) -> LinearHead:
     """Fit a task's weights.
 
     ``targets``: an (n, n_tags) 0/1 matrix for a multi-label task, else tag indexes.
     Multi-label thresholds start at 0.5; training replaces them with tuned ones.
+    ``blocked`` columns get no weight: the head is fitted as if they were empty.
     """
     n_features = features.shape[1]
+    if blocked is not None and len(blocked):
+        keep = np.ones(n_features, dtype=features.dtype)
+        keep[blocked] = 0
+        features = features @ sparse.diags(keep)
+        head = fit_head(task, features, targets, c, seed)
+        head.coef[:, blocked] = 0.0  # exactly, not just numerically
+        return head
     n_tags = len(task.tags)
     coef = np.zeros((n_tags, n_features), dtype=np.float32)
     intercept = np.zeros(n_tags, dtype=np.float32)

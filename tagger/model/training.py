@@ -21,7 +21,7 @@ from ..labels.schema import Schema, Task
 from ..text.attribution import attribution_flags
 from .aggregate import fit_article_rules
 from .context import ContextHead, fit_context_head, paragraph_word_counts
-from .features import FeatureSettings, build_vectorizer
+from .features import FeatureSettings, TextFeatures, build_vectorizer
 from .heads import LinearHead, fit_head
 from .tagger import Tagger
 from .voice import THRESHOLD_GRID, VoiceRule, apply_voice
@@ -170,15 +170,26 @@ def fold_probabilities(
 ) -> dict[tuple[str, float], np.ndarray]:
     """First-stage probabilities of ``test_rows`` for every (task, C), features and heads fitted on ``train_rows``."""
     vectorizer = build_vectorizer(settings.features)
-    x_train = vectorizer.fit_transform([split.texts[i] for i in train_rows])
+    train_texts = [split.texts[i] for i in train_rows]
+    x_train = vectorizer.fit_transform(train_texts)
     x_test = vectorizer.transform([split.texts[i] for i in test_rows])
+    names = name_columns(schema, vectorizer, train_texts)
     return {
-        (task.name, c): fit_head(task, x_train, split.targets[task.name][train_rows], c, settings.seed).probabilities(
-            x_test
-        )
+        (task.name, c): fit_head(
+            task, x_train, split.targets[task.name][train_rows], c, settings.seed, names.get(task.name)
+        ).probabilities(x_test)
         for task in schema.tasks
         for c in settings.c_grid
     }
+
+
+def name_columns(schema: Schema, vectorizer: TextFeatures, texts: list[str]) -> dict[str, np.ndarray]:
+    """The proper-name columns, for each task that declares ``"proper_names": false``."""
+    blind = [task.name for task in schema.tasks if not task.proper_names]
+    if not blind:
+        return {}
+    columns = vectorizer.proper_name_columns(texts)
+    return dict.fromkeys(blind, columns)
 
 
 def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidation:
@@ -342,7 +353,9 @@ def fit_model(labels: LabelSet, settings: TrainingSettings | None = None, *, ver
         meta["cv_scores"]["article"] = article_scores
 
     vectorizer = build_vectorizer(settings.features)
-    features = vectorizer.fit_transform(frame["text"].tolist())
+    texts = frame["text"].tolist()
+    features = vectorizer.fit_transform(texts)
+    names = name_columns(schema, vectorizer, texts)
     heads: dict[str, LinearHead] = {}
     context: dict[str, ContextHead] = {}
     groups_all = frame["article"].to_numpy()
@@ -350,7 +363,7 @@ def fit_model(labels: LabelSet, settings: TrainingSettings | None = None, *, ver
         targets = task_targets(task, frame[task.name].tolist())
         if cv.with_context.get(task.name, True):
             context[task.name] = fit_context_head(task, cv.first_stage[task.name], groups_all, targets, word_counts)
-        head = fit_head(task, features, targets, cv.chosen_c[task.name], settings.seed)
+        head = fit_head(task, features, targets, cv.chosen_c[task.name], settings.seed, names.get(task.name))
         if task.multi_label:
             head.thresholds = cv.thresholds[task.name]
         heads[task.name] = head
@@ -363,6 +376,8 @@ def fit_model(labels: LabelSet, settings: TrainingSettings | None = None, *, ver
                 "voice_stage": cv.voice,
                 # each candidate article rule's (macro-F1, accuracy) on held-out articles
                 "article_rules_judged": rules.judged,
+                # word terms holding proper names, which these tasks' weights stay off
+                "proper_name_terms": {name: len(columns) for name, columns in names.items()},
             },
             "label_counts": _label_counts(labels),
             "label_files": labels.files,

@@ -8,6 +8,8 @@ what keeps batch tagging at tens of thousands of paragraphs a second.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 
 from nltk.stem.snowball import SnowballStemmer
 
@@ -17,6 +19,9 @@ __all__ = ["WordAnalyzer"]
 # quote is a strong cue that a paragraph carries someone else's words.
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,]\d+)*|[\"“”«»]")
 _QUOTE_MARKS = frozenset('"“”«»')
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# What may stand just before a sentence's (or a quote's, or a list item's) first word.
+_OPENERS = frozenset(".!?:;\"“”‘’'([•*-–—")
 QUOTE_TOKEN = "<q>"
 NUMBER_TOKEN = "<num>"
 
@@ -110,6 +115,28 @@ class WordAnalyzer:
             if len(padded) <= n:  # a short token counts once, as scikit-learn does
                 break
         return tuple(grams)
+
+    def proper_name_tokens(self, texts: Iterable[str], min_count: int = 3, share: float = 0.9) -> set[str]:
+        """Tokens the texts capitalise inside sentences: names of places, people, outlets, groups.
+
+        A word counts where it does not open a sentence, a quote or a line; it is a
+        name when it is seen there ``min_count`` times or more, capitalised at least
+        ``share`` of the time ("Mosul", "Daesh", "Reuters", but not "forces").
+        """
+        seen: Counter[str] = Counter()
+        capitalised: Counter[str] = Counter()
+        for text in texts:
+            for match in _WORD.finditer(text):
+                i = match.start() - 1
+                while i >= 0 and text[i].isspace():
+                    i -= 1
+                if i < 0 or text[i] in _OPENERS:
+                    continue
+                word = match.group()
+                token = self.token(word.lower())
+                seen[token] += 1
+                capitalised[token] += word[0].isupper()
+        return {t for t, n in seen.items() if n >= min_count and capitalised[t] >= share * n}
 
     def __getstate__(self) -> dict:
         return {"ngram_max": self.ngram_max, "stem": self.stem, "char_ngrams": self.char_ngrams}
