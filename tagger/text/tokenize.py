@@ -17,9 +17,10 @@ __all__ = ["WordAnalyzer"]
 
 # Words (with an inner apostrophe or hyphen), numbers, and quotation marks: a
 # quote is a strong cue that a paragraph carries someone else's words.
-_TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,]\d+)*|[\"“”«»]")
+_WORD_PATTERN = r"[^\W\d_]+(?:['’][^\W\d_]+)*"
+_TOKEN = re.compile(_WORD_PATTERN + r"|\d+(?:[.,]\d+)*|[\"“”«»]")
 _QUOTE_MARKS = frozenset('"“”«»')
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_WORD = re.compile(_WORD_PATTERN)
 # What may stand just before a sentence's (or a quote's, or a list item's) first word.
 _OPENERS = frozenset(".!?:;\"“”‘’'([•*-–—")
 QUOTE_TOKEN = "<q>"
