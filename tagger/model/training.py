@@ -19,7 +19,7 @@ from sklearn.model_selection import GroupKFold
 from ..labels.files import LabelSet, read_labels
 from ..labels.schema import Schema, Task
 from ..text.attribution import attribution_flags
-from .aggregate import fit_article_rules
+from .aggregate import ArticleRules, fit_article_rules
 from .context import ContextHead, fit_context_head, paragraph_word_counts
 from .features import FeatureSettings, TextFeatures, build_vectorizer
 from .heads import LinearHead, fit_head
@@ -192,10 +192,13 @@ def name_columns(schema: Schema, vectorizer: TextFeatures, texts: list[str]) -> 
     return dict.fromkeys(blind, columns)
 
 
-def cross_validate(labels: LabelSet, settings: TrainingSettings) -> CrossValidation:
-    """Grouped K-fold over articles: out-of-fold probabilities for every task and every C."""
+def cross_validate(labels: LabelSet, settings: TrainingSettings, split: GroupedFolds | None = None) -> CrossValidation:
+    """Grouped K-fold over articles: out-of-fold probabilities for every task and every C.
+
+    ``split`` is ``grouped_folds(labels, settings)``, made here when not given.
+    """
     schema = labels.schema
-    split = grouped_folds(labels, settings)
+    split = split or grouped_folds(labels, settings)
     texts, groups, targets, folds = split.texts, split.groups, split.targets, split.folds
     oof = {
         (t.name, c): np.zeros((len(texts), len(t.tags)), dtype=np.float32)
@@ -317,16 +320,14 @@ def _article_truth(labels: LabelSet, schema: Schema) -> tuple[list[np.ndarray], 
     return groups, truth, articles
 
 
-def fit_model(labels: LabelSet, settings: TrainingSettings | None = None, *, verbose: bool = False) -> Tagger:
+def fit_model(labels: LabelSet, settings: TrainingSettings | None = None) -> Tagger:
     """Cross-validate, choose C, thresholds and article rules, then fit on every label."""
     settings = settings or TrainingSettings()
     schema = labels.schema
-    cv = cross_validate(labels, settings)
-    frame = labels.paragraphs
-    word_counts = paragraph_word_counts(frame["text"])
+    split = grouped_folds(labels, settings)
+    cv = cross_validate(labels, settings, split)
+    word_counts = split.word_counts
     meta: dict[str, Any] = {"cv_scores": {"paragraph": cv.scores, "paragraph_first_stage": cv.first_stage_scores}}
-
-    from .aggregate import ArticleRules
 
     rules = ArticleRules()
     if len(labels.articles):
@@ -353,16 +354,14 @@ def fit_model(labels: LabelSet, settings: TrainingSettings | None = None, *, ver
         meta["cv_scores"]["article"] = article_scores
 
     vectorizer = build_vectorizer(settings.features)
-    texts = frame["text"].tolist()
-    features = vectorizer.fit_transform(texts)
-    names = name_columns(schema, vectorizer, texts)
+    features = vectorizer.fit_transform(split.texts)
+    names = name_columns(schema, vectorizer, split.texts)
     heads: dict[str, LinearHead] = {}
     context: dict[str, ContextHead] = {}
-    groups_all = frame["article"].to_numpy()
     for task in schema.tasks:
-        targets = task_targets(task, frame[task.name].tolist())
+        targets = split.targets[task.name]
         if cv.with_context.get(task.name, True):
-            context[task.name] = fit_context_head(task, cv.first_stage[task.name], groups_all, targets, word_counts)
+            context[task.name] = fit_context_head(task, cv.first_stage[task.name], split.groups, targets, word_counts)
         head = fit_head(task, features, targets, cv.chosen_c[task.name], settings.seed, names.get(task.name))
         if task.multi_label:
             head.thresholds = cv.thresholds[task.name]
