@@ -21,9 +21,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import tagger
-from benchmarks.resample import headline_f1, paragraph_decisions, resampled_scores
+from benchmarks.resample import paragraph_decisions, resampled_scores
 from tagger.model.evaluate import read_eval_labels
-from tagger.model.training import task_targets
+from tagger.model.training import headline_f1, task_targets
 
 
 def main() -> None:

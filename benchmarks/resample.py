@@ -11,27 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import f1_score
 
 from tagger.labels.schema import Task
 from tagger.model.tagger import Tagger
+from tagger.model.training import headline_f1
 
 
 def paragraph_decisions(model: Tagger, paragraphs: pd.DataFrame) -> dict[str, np.ndarray]:
     """Each task's decided tags for the labelled paragraphs, each article's paragraphs read in order."""
     probs = model.paragraph_probabilities(paragraphs["text"].tolist(), paragraphs["article"].to_numpy())
     return {name: model.heads[name].decide(p) for name, p in probs.items()}
-
-
-def headline_f1(task: Task, truth: np.ndarray, predicted: np.ndarray) -> float:
-    """Micro-F1 for a multi-label task, macro-F1 over all its tags for a single-label one.
-
-    As ``score_task`` reports them (unrounded): a tag missing from a draw still counts, as 0.
-    """
-    if task.multi_label:
-        return float(f1_score(truth, predicted, average="micro", zero_division=0.0))
-    every_tag = list(range(len(task.tags)))
-    return float(f1_score(truth, predicted, labels=every_tag, average="macro", zero_division=0.0))
 
 
 def resampled_scores(

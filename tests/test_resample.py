@@ -1,12 +1,13 @@
-"""The benchmarks' paragraph bootstrap: paired draws, the targets' metrics, intervals that narrow with data."""
+"""The headline metric training and the benchmarks share, and the benchmarks' paired paragraph bootstrap."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from benchmarks.resample import headline_f1, resampled_scores
+from benchmarks.resample import resampled_scores
 from tagger.labels.schema import MULTI_LABEL, SINGLE_LABEL, Task
+from tagger.model.training import headline_f1
 
 TOPIC = Task("topic", MULTI_LABEL, {"a": "first", "b": "second"})
 STANCE = Task("stance", SINGLE_LABEL, {"up": "rising", "down": "falling", "flat": "neither"})

@@ -31,6 +31,7 @@ __all__ = [
     "clearly_better",
     "cross_validate",
     "fit_model",
+    "headline_f1",
     "later_stages",
     "score_task",
     "task_targets",
@@ -119,12 +120,22 @@ def _decide(task: Task, probs: np.ndarray, thresholds: np.ndarray | None) -> np.
     return (probs >= thresholds).astype(np.int8) if task.multi_label else probs.argmax(axis=1)
 
 
-def _headline_score(task: Task, truth: np.ndarray, probs: np.ndarray) -> float:
-    """The number CV maximises when choosing C: micro-F1 (multi-label) or macro-F1."""
+def headline_f1(task: Task, truth: np.ndarray, decided: np.ndarray) -> float:
+    """A task's headline score of decided tags: micro-F1 (multi-label) or macro-F1 over every tag.
+
+    The number training maximises and the benchmarks' targets read, unrounded; a tag
+    absent from both ``truth`` and ``decided`` counts as 0, as in :func:`score_task`.
+    """
     if task.multi_label:
-        decided = _decide(task, probs, best_thresholds(truth, probs))
         return float(f1_score(truth, decided, average="micro", zero_division=0.0))
-    return float(f1_score(truth, probs.argmax(axis=1), average="macro", zero_division=0.0))
+    every_tag = list(range(len(task.tags)))
+    return float(f1_score(truth, decided, labels=every_tag, average="macro", zero_division=0.0))
+
+
+def _headline_score(task: Task, truth: np.ndarray, probs: np.ndarray) -> float:
+    """The number CV maximises when choosing C: :func:`headline_f1` at the best thresholds."""
+    thresholds = best_thresholds(truth, probs) if task.multi_label else None
+    return headline_f1(task, truth, _decide(task, probs, thresholds))
 
 
 @dataclass
